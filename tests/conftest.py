@@ -1,0 +1,54 @@
+"""Shared fixtures: the real MNIST files, fresh Python processes, quiet TensorFlow logs."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+
+
+def find_mnist_dir():
+    """The real MNIST test split: $TFGEN_MNIST_DIR, ../shared/data/mnist beside the checkout,
+    or the workplace's shared copy."""
+    candidates = [
+        os.environ.get("TFGEN_MNIST_DIR"),
+        REPO.parent / "shared/data/mnist",
+        "/work/shared/data/mnist",
+    ]
+    for candidate in filter(None, candidates):
+        if all((Path(candidate) / f).is_file() for f in MNIST_FILES):
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def mnist_dir():
+    path = find_mnist_dir()
+    if path is None:  # a failure, not a skip: these tests are the proof that models learn
+        pytest.fail(
+            "the real MNIST IDX files (t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) were "
+            "not found; set TFGEN_MNIST_DIR to the folder holding them."
+        )
+    return path
+
+
+def run_python(code, *, cwd=None, timeout=300):
+    """Runs `code` in a fresh Python process and returns its stdout; fails the test on error."""
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    if result.returncode != 0:
+        pytest.fail(f"fresh process failed ({result.returncode}):\n{result.stderr[-4000:]}")
+    return result.stdout

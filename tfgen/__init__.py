@@ -1,0 +1,3 @@
+"""tfgen: generative models (autoencoders, VAEs, GANs) for Keras 3 on TensorFlow."""
+
+__version__ = "0.1.0"

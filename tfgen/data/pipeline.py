@@ -1,0 +1,212 @@
+"""The input pipeline: source -> decode -> map -> cache -> shuffle -> batch -> prefetch."""
+
+import numpy as np
+import tensorflow as tf
+
+from tfgen.data.images import convert_channels
+from tfgen.data.sources import is_tfds_source, read_arrays
+from tfgen.data.tfds_source import parse_tfds_source, read_tfds
+from tfgen.errors import InputError
+
+TANH_RANGE = (-1.0, 1.0)  # generators that end in tanh
+UNIT_RANGE = (0.0, 1.0)  # autoencoders with sigmoid outputs
+_SUBSETS = (None, "training", "validation", "both")
+
+
+def load_dataset(
+    source,
+    *,
+    batch_size=64,
+    pixel_range=TANH_RANGE,
+    image_size=None,
+    channels=None,
+    validation_split=None,
+    subset=None,
+    shuffle=True,
+    seed=0,
+    cache=True,
+    drop_remainder=False,
+    labels=True,
+    skip_errors=False,
+    tfds_data_dir=None,
+    return_info=False,
+):
+    """Turns a source string into a batched `tf.data.Dataset` of images (and labels).
+
+    Args:
+        source: "digits", "tfds:NAME[:SPLIT]", an IDX folder/file, an .npz file, an image folder
+            or TFRecord files (see `tfgen.data.sources.SOURCE_FORMS`).
+        batch_size: images per batch.
+        pixel_range: (low, high) that pixels are scaled to: (-1, 1) for tanh generators,
+            (0, 1) for autoencoders.
+        image_size: (H, W) (or one int for square) to resize to; None keeps the stored size.
+        channels: None keeps the stored channels; 1 (grayscale) or 3 (RGB) converts.
+        validation_split: fraction held out, as in `keras.utils.image_dataset_from_directory`;
+            the split is a seeded permutation, the same on every call with the same seed.
+        subset: "training", "validation" or "both" (a tuple); needs `validation_split`.
+        shuffle: reshuffle each epoch (seeded).
+        seed: seeds the split and the shuffle.
+        cache: True caches decoded images in memory, a string caches to that file, False not.
+        drop_remainder: drop the last partial batch of the training data (GAN steps then keep
+            static shapes); validation data always keeps every example.
+        labels: yield (images, labels) when the source has labels; False yields images only.
+        skip_errors: skip unreadable files instead of failing (each is reported).
+        tfds_data_dir: TFDS data folder (default: TFDS's own).
+        return_info: also return the source's `SourceInfo`.
+
+    Returns:
+        The dataset (a (training, validation) tuple for subset="both"), plus the `SourceInfo`
+        when `return_info`.
+
+    Raises:
+        InputError: bad arguments or unreadable data; the message names what was wrong.
+
+    Example:
+        train, val = load_dataset("digits", validation_split=0.1, subset="both")
+    """
+    _check_args(batch_size, pixel_range, validation_split, subset, channels)
+    image_size = _as_size(image_size)
+    if is_tfds_source(source):
+        parts, info = _tfds_parts(source, validation_split, subset, tfds_data_dir)
+        buffer = 10_000
+    else:
+        arrays = read_arrays(
+            source, image_size=image_size, channels=channels, skip_errors=skip_errors
+        )
+        parts, info = _array_parts(arrays, validation_split, subset, seed), arrays.info
+        buffer = arrays.info.num_examples
+    keep_labels = labels and info.has_labels
+    datasets = tuple(
+        _pipeline(
+            ds,
+            keep_labels,
+            pixel_range,
+            image_size,
+            channels,
+            cache,
+            shuffle and training,
+            buffer,
+            seed,
+            batch_size,
+            drop_remainder and training,
+        )
+        for ds, training in parts
+    )
+    result = datasets if subset == "both" else datasets[0]
+    return (result, info) if return_info else result
+
+
+def to_model_pixels(image, pixel_range, image_size=None, channels=None):
+    """Maps one uint8 [0, 255] or float [0, 1] image to float32 in `pixel_range`.
+
+    The same function serves training and serving-time preprocessing.
+    """
+    x = convert_channels(tf.image.convert_image_dtype(image, tf.float32), channels)  # uint8: /255
+    if image_size is not None and tuple(x.shape[-3:-1]) != tuple(image_size):
+        x = tf.clip_by_value(tf.image.resize(x, image_size, antialias=True), 0.0, 1.0)
+    low, high = pixel_range
+    return low + (high - low) * x
+
+
+def _pipeline(
+    ds,
+    keep_labels,
+    pixel_range,
+    image_size,
+    channels,
+    cache,
+    shuffle,
+    buffer,
+    seed,
+    batch_size,
+    drop_remainder,
+):
+    def to_element(image, label):
+        x = to_model_pixels(image, pixel_range, image_size, channels)
+        return (x, label) if keep_labels else x
+
+    ds = ds.map(to_element, num_parallel_calls=tf.data.AUTOTUNE)
+    if cache:
+        ds = ds.cache(cache if isinstance(cache, str) else "")
+    if shuffle:
+        ds = ds.shuffle(buffer, seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE)
+
+
+def _array_parts(arrays, validation_split, subset, seed):
+    """Returns [(dataset of (image, label), is_training)] for the requested subsets."""
+    n = len(arrays.images)
+    labels = arrays.labels if arrays.labels is not None else np.full(n, -1, np.int64)
+    if not validation_split:
+        return [(tf.data.Dataset.from_tensor_slices((arrays.images, labels)), True)]
+    order = np.random.default_rng(seed).permutation(n)
+    n_val = int(validation_split * n)
+    if n_val == 0 or n_val == n:
+        raise InputError(
+            f"validation_split={validation_split} of {n} examples leaves an empty subset; "
+            "choose a fraction that keeps at least one example on each side."
+        )
+    split = {"training": (order[n_val:], True), "validation": (order[:n_val], False)}
+    names = ["training", "validation"] if subset == "both" else [subset]
+    return [
+        (
+            tf.data.Dataset.from_tensor_slices((arrays.images[split[s][0]], labels[split[s][0]])),
+            split[s][1],
+        )
+        for s in names
+    ]
+
+
+def _tfds_parts(source, validation_split, subset, data_dir):
+    """TFDS splits by its own slicing syntax, so nothing is read into memory."""
+    _, split = parse_tfds_source(source)
+    if not validation_split:
+        ds, info = read_tfds(source, data_dir=data_dir)
+        return [(ds, True)], info
+    percent = validation_split * 100
+    if abs(percent - round(percent)) > 1e-9:
+        raise InputError(
+            f"validation_split for a tfds: source must be a whole percentage (TFDS slicing). "
+            f"Received: validation_split={validation_split}"
+        )
+    cut = 100 - round(percent)
+    slices = {"training": (f"{split}[:{cut}%]", True), "validation": (f"{split}[{cut}%:]", False)}
+    names = ["training", "validation"] if subset == "both" else [subset]
+    parts, info = [], None
+    for name in names:
+        ds, info = read_tfds(source, split=slices[name][0], data_dir=data_dir)
+        parts.append((ds, slices[name][1]))
+    return parts, info
+
+
+def _check_args(batch_size, pixel_range, validation_split, subset, channels):
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise InputError(
+            f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
+        )
+    if len(pixel_range) != 2 or not pixel_range[0] < pixel_range[1]:
+        raise InputError(
+            f"pixel_range must be (low, high) with low < high. Received: {pixel_range!r}"
+        )
+    if subset not in _SUBSETS:
+        raise InputError(f"subset must be one of {_SUBSETS}. Received: subset={subset!r}")
+    if validation_split is not None and not 0 < validation_split < 1:
+        raise InputError(
+            f"validation_split must be in (0, 1). Received: validation_split={validation_split!r}"
+        )
+    if bool(validation_split) != (subset is not None):
+        raise InputError(
+            "validation_split and subset go together (as in Keras): pass both or neither. "
+            f"Received: validation_split={validation_split!r}, subset={subset!r}"
+        )
+    if channels not in (None, 1, 3):
+        raise InputError(f"channels must be None, 1 or 3. Received: channels={channels!r}")
+
+
+def _as_size(image_size):
+    if image_size is None:
+        return None
+    size = (image_size, image_size) if isinstance(image_size, int) else tuple(image_size)
+    if len(size) != 2 or not all(isinstance(s, int) and s > 0 for s in size):
+        raise InputError(f"image_size must be an int or (height, width). Received: {image_size!r}")
+    return size
