@@ -1,0 +1,19 @@
+"""Losses as small pure functions returning one value per example."""
+
+from tfgen.losses.adversarial import (
+    GENERATOR_LOSSES,
+    discriminator_loss,
+    minimax_generator_loss,
+    non_saturating_generator_loss,
+)
+from tfgen.losses.vae import bernoulli_nll, gaussian_kl, gaussian_nll
+
+__all__ = [
+    "GENERATOR_LOSSES",
+    "bernoulli_nll",
+    "discriminator_loss",
+    "gaussian_kl",
+    "gaussian_nll",
+    "minimax_generator_loss",
+    "non_saturating_generator_loss",
+]
