@@ -1,0 +1,43 @@
+"""The DCGAN discriminator: strided convolutions and LeakyReLU ending in one logit."""
+
+import keras
+from keras import layers
+
+from tfgen.models.architecture import (
+    BN_MOMENTUM,
+    check_widths,
+    dcgan_gamma_init,
+    dcgan_kernel_init,
+    spatial_plan,
+)
+
+
+def default_discriminator_widths(halvings):
+    """(64, 128) up to 28x28 images; one more, doubled, per extra factor of two."""
+    return tuple(64 * 2**i for i in range(max(2, halvings)))
+
+
+def build_discriminator(
+    image_shape, widths=None, kernel_size=4, dropout=0.0, batchnorm=True, name="discriminator"
+):
+    """images (B, H, W, C) in [-1, 1] -> logits (B, 1); D(x) = sigmoid(logit).
+
+    One stride-2 convolution per width, each followed by LeakyReLU(0.2) and optional dropout;
+    with `batchnorm`, batch norm follows every convolution but the first (Radford et al. 2016).
+    """
+    _, _, halvings = spatial_plan(image_shape, smallest=4)
+    widths = check_widths("d_widths", widths or default_discriminator_widths(halvings))
+    init, gamma = dcgan_kernel_init(), dcgan_gamma_init()
+
+    images = keras.Input(tuple(image_shape), name="images")
+    x = images
+    for i, filters in enumerate(widths):
+        x = layers.Conv2D(filters, kernel_size, 2, padding="same", kernel_initializer=init)(x)
+        if batchnorm and i > 0:
+            x = layers.BatchNormalization(momentum=BN_MOMENTUM, gamma_initializer=gamma)(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    x = layers.Flatten()(x)
+    logits = layers.Dense(1, kernel_initializer=init, dtype="float32", name="logits")(x)
+    return keras.Model(images, logits, name=name)

@@ -1,0 +1,63 @@
+"""Latent noise: stateless, so every draw is a pure function of a seed.
+
+Training noise is derived from (seed, step, stream, replica): a resumed run draws the same noise
+as an uninterrupted one, and each replica of a distributed run draws its own. Sampling noise is
+derived from one integer seed per image, the same in Python and in the exported `sample`
+signature, so an image is identified by its seed (as with StyleGAN's `--seeds`).
+"""
+
+import numpy as np
+import tensorflow as tf
+
+TRUNCATION_THRESHOLD = 2.0  # tf.random.truncated_normal cuts at 2 standard deviations
+
+
+def step_seed(seed, step, stream):
+    """An int64[2] seed for the noise of one training step, one stream, this replica."""
+    key = tf.stack([tf.cast(seed, tf.int64), tf.cast(step, tf.int64)])
+    key = tf.random.experimental.stateless_fold_in(key, stream)
+    context = tf.distribute.get_replica_context()
+    replica = context.replica_id_in_sync_group if context is not None else 0
+    return tf.random.experimental.stateless_fold_in(key, tf.cast(replica, tf.int32))
+
+
+def training_latents(batch_size, latent_dim, seed, step, stream):
+    """Standard normal z of shape (batch_size, latent_dim) for one training step."""
+    return tf.random.stateless_normal(
+        tf.stack([batch_size, latent_dim]), seed=step_seed(seed, step, stream)
+    )
+
+
+def latents_from_seeds(seeds, truncation, latent_dim):
+    """One latent vector per (seed, psi) row: the prior at psi = 1, truncated below 1.
+
+    psi = 1 draws z ~ N(0, I). psi < 1 draws each coordinate from N(0, 1) truncated to
+    |z| < 2 and scales it by psi (the truncation trick, Brock et al. 2019, "BigGAN"; scaling
+    toward the mean as in Karras et al. 2019): smaller psi trades diversity for typicality, and
+    psi -> 0 gives the mean latent z = 0.
+
+    Args:
+        seeds: int64[B], one seed per image.
+        truncation: float32[B] in (0, 1].
+        latent_dim: size of each z.
+
+    Returns:
+        float32[B, latent_dim]; row i depends only on (seeds[i], truncation[i]), so a row is the
+        same whether it is drawn alone or in a batch.
+    """
+    seeds = tf.cast(seeds, tf.int64)
+    truncation = tf.cast(truncation, tf.float32)
+
+    def one_row(row):
+        seed, psi = row
+        key = tf.stack([seed, tf.zeros([], tf.int64)])
+        normal = tf.random.stateless_normal([latent_dim], seed=key)
+        truncated = psi * tf.random.stateless_truncated_normal([latent_dim], seed=key)
+        return tf.where(psi >= 1.0, normal, truncated)
+
+    return tf.map_fn(one_row, (seeds, truncation), fn_output_signature=tf.float32)
+
+
+def seed_range(seed, n):
+    """The per-image seeds used by `sample(n, seed)`: seed, seed + 1, ..., seed + n - 1."""
+    return np.arange(seed, seed + n, dtype=np.int64)
