@@ -1,0 +1,242 @@
+"""The command line: train -> TensorBoard logs -> sample -> export, resume, budgets, errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfgen import cli
+from tfgen.models import MODELS
+
+TINY_GAN = ["--set", "g_widths=32,16,8", "--set", "d_widths=8,16", "--set", "latent_dim=8"]
+
+
+def tfgen(*argv):
+    """Runs the command line in-process; returns the exit status."""
+    try:
+        return cli.main([str(a) for a in argv])
+    except SystemExit as e:
+        return e.code
+
+
+def event_tags(folder):
+    """{tag: sorted steps} from every TensorBoard event file under `folder`."""
+    tags = {}
+    for file in Path(folder).glob("events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(file)):
+            for value in event.summary.value:
+                tags.setdefault(value.tag, []).append(event.step)
+    return {k: sorted(v) for k, v in tags.items()}
+
+
+@pytest.fixture(scope="module")
+def trained_gan(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("gan") / "run"
+    assert (
+        tfgen("train", "dcgan", "--data", "digits", "--epochs", 2, "--workdir", workdir, *TINY_GAN)
+        == 0
+    )
+    return workdir
+
+
+def test_model_choices_match_the_catalogue():
+    assert set(cli.MODEL_NAMES) == set(MODELS)
+
+
+def test_train_writes_checkpoint_state_and_tensorboard_logs(trained_gan):
+    state = json.loads((trained_gan / "train_state.json").read_text())
+    assert state["epochs"] == 2 and state["model"] == "dcgan"
+    assert state["hparams"]["g_widths"] == [32, 16, 8]
+    scalars = event_tags(trained_gan / "logs" / "train")
+    for tag in ("epoch_d_loss", "epoch_g_loss", "epoch_d_real_acc", "epoch_d_fake_acc"):
+        assert scalars[tag] == [0, 1], tag
+    assert event_tags(trained_gan / "logs" / "images")["samples"] == [0, 1]
+
+
+def test_sample_writes_png_grid(trained_gan, tmp_path, capsys):
+    out = tmp_path / "grid.png"
+    assert (
+        tfgen(
+            "sample",
+            "--model",
+            trained_gan / "model.keras",
+            "--n",
+            10,
+            "--columns",
+            5,
+            "--upscale",
+            1,
+            "--out",
+            out,
+            "--seed",
+            3,
+        )
+        == 0
+    )
+    grid = tf.io.decode_png(out.read_bytes()).numpy()
+    assert grid.shape == (2 * 9 + 1, 5 * 9 + 1, 1)  # 8x8 tiles, 1-pixel separators
+    assert "seeds 3..12" in capsys.readouterr().out
+
+
+def test_export_writes_next_version(trained_gan, tmp_path, capsys):
+    for version in ("1", "2"):
+        assert (
+            tfgen(
+                "export",
+                "--model",
+                trained_gan / "model.keras",
+                "--name",
+                "digits",
+                "--base",
+                tmp_path,
+            )
+            == 0
+        )
+        assert (tmp_path / "digits" / version / "saved_model.pb").is_file()
+    assert "saved_model_cli show" in capsys.readouterr().out
+
+
+def test_rerun_resumes_then_has_nothing_to_do(tmp_path, capsys):
+    workdir = tmp_path / "run"
+    args = ["train", "dcgan", "--data", "digits", "--workdir", workdir, *TINY_GAN]
+    assert tfgen(*args, "--epochs", 1) == 0
+    assert tfgen(*args, "--epochs", 2) == 0
+    from tfgen.models import load_model
+
+    gan = load_model(workdir / "model.keras")
+    assert int(gan.g_optimizer.iterations) == 2 * (1797 // 64)  # both epochs, one model
+    assert tfgen(*args, "--epochs", 2) == 0
+    assert "nothing to do" in capsys.readouterr().out
+    assert event_tags(workdir / "logs" / "images")["samples"] == [0, 1]
+
+
+def test_max_seconds_stops_cleanly_with_model_saved(tmp_path, capsys):
+    workdir = tmp_path / "run"
+    assert (
+        tfgen(
+            "train",
+            "dcgan",
+            "--data",
+            "digits",
+            "--epochs",
+            10_000,
+            "--max-seconds",
+            3,
+            "--workdir",
+            workdir,
+            *TINY_GAN,
+        )
+        == 0
+    )
+    assert "stopped by --max-seconds" in capsys.readouterr().out
+    state = json.loads((workdir / "train_state.json").read_text())
+    assert 1 <= state["epochs"] < 10_000
+    assert (workdir / "model.keras").is_file()
+
+
+def test_vae_logs_validation_and_reconstructions(tmp_path):
+    workdir = tmp_path / "vae"
+    assert (
+        tfgen(
+            "train",
+            "vae",
+            "--data",
+            "digits",
+            "--epochs",
+            2,
+            "--workdir",
+            workdir,
+            "--set",
+            "architecture=dense",
+            "--set",
+            "latent_dim=2",
+        )
+        == 0
+    )
+    assert event_tags(workdir / "logs" / "validation")["epoch_loss"] == [0, 1]
+    assert "epoch_kl_loss" in event_tags(workdir / "logs" / "train")
+    assert event_tags(workdir / "logs" / "images")["reconstructions"] == [0, 1]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "dcgan", "--data", "/no/such/folder", "--epochs", 1], "data source not found"),
+        (
+            ["train", "dcgan", "--data", "digits", "--epochs", 1, "--set", "bogus=1"],
+            "unknown hyperparameter(s) ['bogus']",
+        ),
+        (
+            ["train", "dcgan", "--data", "digits", "--epochs", 1, "--set", "novalue"],
+            "--set expects KEY=VALUE",
+        ),
+        (["sample", "--model", "missing.keras", "--out", "x.png"], "ending in .keras"),
+    ],
+)
+def test_bad_input_exits_2_with_a_clear_message(argv, message, capsys, tmp_path):
+    assert tfgen(*argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_changed_hyperparameters_on_resume_are_refused(trained_gan, capsys):
+    status = tfgen(
+        "train",
+        "dcgan",
+        "--data",
+        "digits",
+        "--epochs",
+        3,
+        "--workdir",
+        trained_gan,
+        "--set",
+        "g_widths=64,32,16",
+        "--set",
+        "d_widths=8,16",
+        "--set",
+        "latent_dim=8",
+    )
+    assert status == 2
+    assert "hyperparameters are fixed once a run starts" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["train", "gan", "--data", "digits", "--epochs", "1"],
+        ["train", "dcgan", "--data", "digits", "--epochs", "0"],
+        ["sample", "--model", "m.keras", "--out", "x.png", "--truncation", "1.5"],
+    ],
+)
+def test_argument_errors_exit_2(argv, capsys):
+    assert tfgen(*argv) == 2
+    assert "error:" in capsys.readouterr().err
+
+
+def test_parse_value():
+    assert cli.parse_value("3") == 3 and cli.parse_value("2e-4") == 2e-4
+    assert cli.parse_value("true") is True and cli.parse_value("False") is False
+    assert cli.parse_value("64,32") == [64, 32] and cli.parse_value("[1, 2]") == [1, 2]
+    assert cli.parse_value("relu") == "relu"
+
+
+def test_console_script_help_for_every_verb():
+    script = Path(sys.executable).parent / "tfgen"
+    for verb in ([], ["train"], ["sample"], ["export"]):
+        result = subprocess.run([script, *verb, "--help"], capture_output=True, text=True)
+        assert result.returncode == 0 and "usage: tfgen" in result.stdout
+    result = subprocess.run([script, "train"], capture_output=True, text=True)
+    assert result.returncode == 2 and "the following arguments are required" in result.stderr
+
+
+def test_sample_grid_values_match_the_model(trained_gan, tmp_path):
+    from tfgen.images import image_grid, to_uint8
+    from tfgen.models import load_model
+
+    out = tmp_path / "g.png"
+    tfgen("sample", "--model", trained_gan / "model.keras", "--n", 4, "--upscale", 1, "--out", out)
+    expected = to_uint8(image_grid(load_model(trained_gan / "model.keras").sample(4)))
+    np.testing.assert_array_equal(tf.io.decode_png(out.read_bytes()).numpy(), expected)

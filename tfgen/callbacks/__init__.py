@@ -1,0 +1,7 @@
+"""Keras callbacks tfgen adds to `fit`."""
+
+from tfgen.callbacks.checkpoint import EpochCheckpoint
+from tfgen.callbacks.guards import NaNGuard, TimeBudget, TrainingDiverged
+from tfgen.callbacks.image_summaries import ImageSummaries
+
+__all__ = ["EpochCheckpoint", "ImageSummaries", "NaNGuard", "TimeBudget", "TrainingDiverged"]

@@ -1,0 +1,42 @@
+"""TensorBoard images each epoch: fixed-seed samples (GANs) or reconstructions (autoencoders)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+MIN_GRID_PIXELS = 256  # small images (8x8 digits) are enlarged to be visible in TensorBoard
+
+
+class ImageSummaries(keras.callbacks.Callback):
+    """Writes `model.preview_images(batch)` under `<log_dir>/images` at the end of each epoch.
+
+    The step is the epoch number, matching Keras' `epoch_*` scalars.
+
+    Args:
+        log_dir: the TensorBoard log folder (the same as `keras.callbacks.TensorBoard`'s).
+        batch: a fixed batch of real images in the model's pixel range, for models that
+            show reconstructions; GANs ignore it.
+    """
+
+    def __init__(self, log_dir, batch=None, tag=None):
+        super().__init__()
+        self.log_dir = str(log_dir)
+        self.batch = batch
+        self.tag = tag
+        self._writer = None
+
+    def on_train_begin(self, logs=None):
+        self._writer = tf.summary.create_file_writer(f"{self.log_dir}/images")
+
+    def on_epoch_end(self, epoch, logs=None):
+        grid = self.model.preview_images(self.batch)
+        scale = max(1, MIN_GRID_PIXELS // max(grid.shape[:2]))
+        grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
+        tag = self.tag or getattr(self.model, "preview_tag", "samples")
+        with self._writer.as_default(step=epoch):
+            tf.summary.image(tag, grid[np.newaxis], max_outputs=1)
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()

@@ -1,0 +1,200 @@
+"""Training runs: data + model + callbacks + `fit`, resumable from a work folder.
+
+A work folder holds `model.keras` (the latest checkpoint, rewritten atomically each epoch),
+`train_state.json` (what the run is and how far it got) and `logs/` for TensorBoard.
+Running `train` again on the same folder resumes from the checkpoint up to `epochs`.
+"""
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import keras
+
+import tfgen
+from tfgen.callbacks import EpochCheckpoint, ImageSummaries, NaNGuard, TimeBudget, TrainingDiverged
+from tfgen.data import load_dataset
+from tfgen.errors import InputError
+from tfgen.models import build_model, get_spec, hparam_defaults, load_model
+
+DEFAULT = "default"
+
+
+@dataclass
+class TrainResult:
+    """What a run produced: the model, where it lives, and how training went."""
+
+    model: keras.Model
+    workdir: Path
+    model_path: Path
+    log_dir: Path
+    epochs: int
+    seconds: float
+    history: dict = field(default_factory=dict)
+    stopped_by: str | None = None  # "max_seconds", "already_trained" or None
+
+
+def train(
+    model_name,
+    data,
+    *,
+    epochs,
+    workdir,
+    batch_size=64,
+    hparams=None,
+    max_seconds=None,
+    seed=0,
+    validation_split=DEFAULT,
+    image_size=None,
+    channels=None,
+    skip_errors=False,
+    verbose="auto",
+):
+    """Trains model `model_name` on `data` for `epochs` epochs in total, resuming if possible.
+
+    Args:
+        model_name: a key of `tfgen.models.MODELS` ("dcgan", "vae").
+        data: a data source string (see `tfgen.data.load_dataset`).
+        epochs: total epochs; a resumed run continues from the epochs already done.
+        workdir: the run's folder (checkpoint, state, TensorBoard logs).
+        hparams: model hyperparameters (see `tfgen.models.hparam_defaults(model_name)`);
+            fixed once a run has started.
+        max_seconds: stop cleanly after this much wall-clock time, saving the model.
+        seed: seeds weight initialisation, the data split and shuffle, and the model's noise.
+        validation_split: fraction held out for validation; "default" uses the model's own
+            default (0.1 for autoencoders, none for GANs).
+
+    Returns:
+        TrainResult.
+
+    Raises:
+        InputError: bad arguments, unreadable data, or a workdir holding a different run.
+        TrainingDiverged: a loss became NaN/inf; the last good checkpoint is kept.
+    """
+    spec = get_spec(model_name)
+    if not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
+    if max_seconds is not None and not max_seconds > 0:
+        raise InputError(f"max_seconds must be > 0. Received: max_seconds={max_seconds!r}")
+    workdir = Path(workdir)
+    model_path, state_path, log_dir = (
+        workdir / "model.keras",
+        workdir / "train_state.json",
+        workdir / "logs",
+    )
+    hparams = json.loads(json.dumps(hparams or {}))  # as stored in train_state.json
+    if "seed" in hparam_defaults(model_name):
+        hparams.setdefault("seed", seed)
+    split = spec.validation_split if validation_split == DEFAULT else validation_split
+    state = _read_state(state_path) if model_path.exists() else None
+    if state is not None:
+        _check_same_run(state, model_name, hparams, workdir)
+
+    keras.utils.set_random_seed(seed)
+    train_ds, val_ds = _datasets(
+        data, spec, batch_size, split, seed, image_size, channels, skip_errors
+    )
+    done = state["epochs"] if state else 0
+    image_shape = _images(train_ds.element_spec).shape[1:]
+    model = load_model(model_path) if state else build_model(model_name, image_shape, **hparams)
+    if done >= epochs:
+        return TrainResult(
+            model, workdir, model_path, log_dir, done, 0.0, stopped_by="already_trained"
+        )
+
+    preview = _images(next(iter(val_ds if val_ds is not None else train_ds))).numpy()
+    budget = TimeBudget(max_seconds) if max_seconds else None
+    run_facts = {
+        "model": model_name,
+        "data": data,
+        "hparams": hparams,
+        "batch_size": batch_size,
+        "seed": seed,
+        "validation_split": split,
+        "tfgen_version": tfgen.__version__,
+    }
+    callbacks = [
+        NaNGuard(),  # first: a diverged step must never reach the checkpoint
+        *([budget] if budget else []),
+        keras.callbacks.TensorBoard(log_dir=str(log_dir)),
+        ImageSummaries(log_dir, batch=preview),
+        EpochCheckpoint(model_path, state_path, run_facts),
+    ]
+    if verbose == "auto":  # one line per epoch in logs, a live progress bar in a terminal
+        verbose = 1 if sys.stdout.isatty() else 2
+    start = time.monotonic()
+    try:
+        history = model.fit(
+            train_ds,
+            validation_data=val_ds,
+            epochs=epochs,
+            initial_epoch=done,
+            callbacks=callbacks,
+            shuffle=False,
+            verbose=verbose,
+        )
+    except TrainingDiverged as e:
+        kept = (
+            f"the last good checkpoint is {model_path}"
+            if model_path.exists()
+            else "no checkpoint was written"
+        )
+        raise TrainingDiverged(f"{e}; {kept}.") from e
+    state = _read_state(state_path)
+    return TrainResult(
+        model,
+        workdir,
+        model_path,
+        log_dir,
+        state["epochs"],
+        time.monotonic() - start,
+        history={k: [float(v) for v in vs] for k, vs in history.history.items()},
+        stopped_by="max_seconds" if budget and budget.stopped else None,
+    )
+
+
+def _datasets(data, spec, batch_size, split, seed, image_size, channels, skip_errors):
+    common = dict(
+        batch_size=batch_size,
+        pixel_range=spec.pixel_range,
+        image_size=image_size,
+        channels=channels,
+        seed=seed,
+        skip_errors=skip_errors,
+        drop_remainder=spec.drop_remainder,
+    )
+    if not split:
+        return load_dataset(data, **common), None
+    return load_dataset(data, validation_split=split, subset="both", **common)
+
+
+def _images(element):
+    """The images of a dataset element or spec: (images, labels) or images alone."""
+    return element[0] if isinstance(element, tuple) else element
+
+
+def _read_state(path):
+    try:
+        return json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        return None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}: unreadable training state ({e}).") from e
+
+
+def _check_same_run(state, model_name, hparams, workdir):
+    if state.get("model") != model_name:
+        raise InputError(
+            f"{workdir} holds a {state.get('model')!r} run; resuming it as {model_name!r} is not "
+            "possible. Use another --workdir."
+        )
+    changed = {
+        k: (state["hparams"].get(k), v) for k, v in hparams.items() if state["hparams"].get(k) != v
+    }
+    if changed:
+        raise InputError(
+            f"{workdir} holds a run with other hyperparameters {changed} (saved, given); "
+            "hyperparameters are fixed once a run starts. Use another --workdir."
+        )
