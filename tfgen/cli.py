@@ -157,7 +157,7 @@ def _train(args):
     else:
         note = " (stopped by --max-seconds)" if result.stopped_by == "max_seconds" else ""
         print(f"trained {args.model} to epoch {result.epochs} in {result.seconds:.1f} s{note}")
-    print(f"model: {result.model_path}\nTensorBoard: tensorboard --logdir {result.log_dir}")
+    print(f"model: {result.paths.model}\nTensorBoard: tensorboard --logdir {result.paths.logs}")
 
 
 def _sample(args):

@@ -22,14 +22,31 @@ from tfgen.models import build_model, get_spec, hparam_defaults, load_model
 DEFAULT = "default"
 
 
+@dataclass(frozen=True)
+class RunPaths:
+    """The files of a run's work folder."""
+
+    workdir: Path
+
+    @property
+    def model(self):
+        return self.workdir / "model.keras"
+
+    @property
+    def state(self):
+        return self.workdir / "train_state.json"
+
+    @property
+    def logs(self):
+        return self.workdir / "logs"
+
+
 @dataclass
 class TrainResult:
     """What a run produced: the model, where it lives, and how training went."""
 
     model: keras.Model
-    workdir: Path
-    model_path: Path
-    log_dir: Path
+    paths: RunPaths
     epochs: int
     seconds: float
     history: dict = field(default_factory=dict)
@@ -74,23 +91,15 @@ def train(
         TrainingDiverged: a loss became NaN/inf; the last good checkpoint is kept.
     """
     spec = get_spec(model_name)
-    if not isinstance(epochs, int) or epochs < 1:
-        raise InputError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
-    if max_seconds is not None and not max_seconds > 0:
-        raise InputError(f"max_seconds must be > 0. Received: max_seconds={max_seconds!r}")
-    workdir = Path(workdir)
-    model_path, state_path, log_dir = (
-        workdir / "model.keras",
-        workdir / "train_state.json",
-        workdir / "logs",
-    )
+    _check_budget(epochs, max_seconds)
+    paths = RunPaths(Path(workdir))
     hparams = json.loads(json.dumps(hparams or {}))  # as stored in train_state.json
     if "seed" in hparam_defaults(model_name):
         hparams.setdefault("seed", seed)
     split = spec.validation_split if validation_split == DEFAULT else validation_split
-    state = _read_state(state_path) if model_path.exists() else None
+    state = _read_state(paths.state) if paths.model.exists() else None
     if state is not None:
-        _check_same_run(state, model_name, hparams, workdir)
+        _check_same_run(state, model_name, hparams, paths.workdir)
 
     keras.utils.set_random_seed(seed)
     train_ds, val_ds = _datasets(
@@ -98,14 +107,10 @@ def train(
     )
     done = state["epochs"] if state else 0
     image_shape = _images(train_ds.element_spec).shape[1:]
-    model = load_model(model_path) if state else build_model(model_name, image_shape, **hparams)
+    model = load_model(paths.model) if state else build_model(model_name, image_shape, **hparams)
     if done >= epochs:
-        return TrainResult(
-            model, workdir, model_path, log_dir, done, 0.0, stopped_by="already_trained"
-        )
+        return TrainResult(model, paths, done, 0.0, stopped_by="already_trained")
 
-    preview = _images(next(iter(val_ds if val_ds is not None else train_ds))).numpy()
-    budget = TimeBudget(max_seconds) if max_seconds else None
     run_facts = {
         "model": model_name,
         "data": data,
@@ -115,18 +120,32 @@ def train(
         "validation_split": split,
         "tfgen_version": tfgen.__version__,
     }
+    preview = _images(next(iter(val_ds if val_ds is not None else train_ds))).numpy()
+    budget = TimeBudget(max_seconds) if max_seconds else None
     callbacks = [
         NaNGuard(),  # first: a diverged step must never reach the checkpoint
         *([budget] if budget else []),
-        keras.callbacks.TensorBoard(log_dir=str(log_dir)),
-        ImageSummaries(log_dir, batch=preview),
-        EpochCheckpoint(model_path, state_path, run_facts),
+        keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
+        ImageSummaries(paths.logs, batch=preview),
+        EpochCheckpoint(paths.model, paths.state, run_facts),
     ]
+    start = time.monotonic()
+    history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
+    return TrainResult(
+        model,
+        paths,
+        _read_state(paths.state)["epochs"],
+        time.monotonic() - start,
+        history={k: [float(v) for v in vs] for k, vs in history.history.items()},
+        stopped_by="max_seconds" if budget and budget.stopped else None,
+    )
+
+
+def _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths):
     if verbose == "auto":  # one line per epoch in logs, a live progress bar in a terminal
         verbose = 1 if sys.stdout.isatty() else 2
-    start = time.monotonic()
     try:
-        history = model.fit(
+        return model.fit(
             train_ds,
             validation_data=val_ds,
             epochs=epochs,
@@ -137,22 +156,18 @@ def train(
         )
     except TrainingDiverged as e:
         kept = (
-            f"the last good checkpoint is {model_path}"
-            if model_path.exists()
+            f"the last good checkpoint is {paths.model}"
+            if paths.model.exists()
             else "no checkpoint was written"
         )
         raise TrainingDiverged(f"{e}; {kept}.") from e
-    state = _read_state(state_path)
-    return TrainResult(
-        model,
-        workdir,
-        model_path,
-        log_dir,
-        state["epochs"],
-        time.monotonic() - start,
-        history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-        stopped_by="max_seconds" if budget and budget.stopped else None,
-    )
+
+
+def _check_budget(epochs, max_seconds):
+    if not isinstance(epochs, int) or epochs < 1:
+        raise InputError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
+    if max_seconds is not None and not max_seconds > 0:
+        raise InputError(f"max_seconds must be > 0. Received: max_seconds={max_seconds!r}")
 
 
 def _datasets(data, spec, batch_size, split, seed, image_size, channels, skip_errors):

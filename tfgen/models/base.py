@@ -1,5 +1,6 @@
 """What every model that maps a latent vector to images offers: `generate` and `sample`."""
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -44,3 +45,16 @@ class LatentImageModelMixin:
         return latents_from_seeds(
             seeds, np.full(n, truncation, np.float32), self.latent_dim
         ).numpy()
+
+
+def serialize_submodels(model, names):
+    """get_config entries for sub-models, which Keras does not serialise on its own."""
+    return {name: keras.saving.serialize_keras_object(getattr(model, name)) for name in names}
+
+
+def deserialize_submodels(config, names):
+    """The inverse of `serialize_submodels`, on a copy of `config`."""
+    config = dict(config)
+    for name in names:
+        config[name] = keras.saving.deserialize_keras_object(config[name])
+    return config

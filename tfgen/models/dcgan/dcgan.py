@@ -7,7 +7,7 @@ from tfgen.data.pipeline import TANH_RANGE
 from tfgen.errors import InputError
 from tfgen.images import image_grid
 from tfgen.losses import GENERATOR_LOSSES, discriminator_loss
-from tfgen.models.base import LatentImageModelMixin
+from tfgen.models.base import LatentImageModelMixin, deserialize_submodels, serialize_submodels
 from tfgen.models.dcgan.discriminator import build_discriminator
 from tfgen.models.dcgan.generator import build_generator
 from tfgen.models.optimizers import (
@@ -17,6 +17,8 @@ from tfgen.models.optimizers import (
     serialize_optimizers,
 )
 from tfgen.sampling import latents_from_seeds, seed_range, training_latents
+
+SUBMODELS = ("generator", "discriminator")
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -137,8 +139,7 @@ class DCGAN(LatentImageModelMixin, keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            **serialize_submodels(self, SUBMODELS),
             "d_steps": self.d_steps,
             "generator_loss": self.generator_loss,
             "seed": self.seed,
@@ -146,10 +147,7 @@ class DCGAN(LatentImageModelMixin, keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**deserialize_submodels(config, SUBMODELS))
 
     def get_compile_config(self):
         return serialize_optimizers(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)

@@ -8,13 +8,14 @@ from tfgen.data.pipeline import UNIT_RANGE
 from tfgen.errors import InputError
 from tfgen.images import image_grid
 from tfgen.losses import bernoulli_nll, gaussian_kl, gaussian_nll
-from tfgen.models.base import LatentImageModelMixin
+from tfgen.models.base import LatentImageModelMixin, deserialize_submodels, serialize_submodels
 from tfgen.models.optimizers import adam
 from tfgen.models.vae.decoder import build_decoder
 from tfgen.models.vae.encoder import build_encoder
 from tfgen.sampling import step_seed
 
 LIKELIHOODS = ("bernoulli", "gaussian")
+SUBMODELS = ("encoder", "decoder")
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -135,8 +136,7 @@ class VAE(LatentImageModelMixin, keras.Model):
     def get_config(self):
         return {
             **super().get_config(),
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            **serialize_submodels(self, SUBMODELS),
             "beta": self.beta,
             "likelihood": self.likelihood,
             "decoder_std": self.decoder_std,
@@ -145,10 +145,7 @@ class VAE(LatentImageModelMixin, keras.Model):
 
     @classmethod
     def from_config(cls, config):
-        config = dict(config)
-        for key in ("encoder", "decoder"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return cls(**deserialize_submodels(config, SUBMODELS))
 
 
 def build_vae(
