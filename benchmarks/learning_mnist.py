@@ -30,7 +30,7 @@ def pixel_pca_fd(a, b, pca):
 def fit_for(model, data, seconds, **kwargs):
     budget = TimeBudget(seconds)
     start = time.monotonic()
-    history = model.fit(data, epochs=10_000, callbacks=[budget], verbose=0, **kwargs)
+    history = model.fit(data, epochs=10_000, callbacks=[budget], verbose=0, shuffle=False, **kwargs)
     elapsed = time.monotonic() - start
     return history.history, elapsed
 
