@@ -83,3 +83,25 @@ def test_unknown_source_lists_the_accepted_forms():
         match=r"not found: expected 'digits' .*'tfds:NAME\[:SPLIT\]'.*Received: 'nonexistent",
     ):
         load_dataset("nonexistent-folder")
+
+
+def test_classes_keep_only_those_labels_before_the_split():
+    from tfgen.data import load_examples
+
+    images, labels = load_examples("digits", pixel_range=(0, 1), classes=[3, 9])
+    assert set(labels.tolist()) == {3, 9} and len(labels) == 183 + 180
+    train, val = load_dataset("digits", classes=range(9), validation_split=0.1, subset="both",
+                              batch_size=2000)
+    assert len(next(iter(val))[1]) == 161  # 10% of the 1617 digits 0-8
+    assert 9 not in set(next(iter(train))[1].numpy().tolist())
+    with pytest.raises(InputError, match=r"no example has a label in classes=\[11\]"):
+        load_dataset("digits", classes=[11])
+
+
+def test_load_examples_keeps_file_order():
+    from tfgen.data import load_examples, read_arrays
+
+    images, labels = load_examples("digits", pixel_range=(0, 1))
+    arrays = read_arrays("digits")
+    np.testing.assert_array_equal(labels, arrays.labels)
+    np.testing.assert_allclose(images, arrays.images, atol=1e-6)

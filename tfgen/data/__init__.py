@@ -1,7 +1,13 @@
 """Data layer: any supported source string -> a batched `tf.data.Dataset` of images (and labels)."""
 
 from tfgen.data.arrays import ImageArrays, SourceInfo
-from tfgen.data.pipeline import TANH_RANGE, UNIT_RANGE, load_dataset, to_model_pixels
+from tfgen.data.pipeline import (
+    TANH_RANGE,
+    UNIT_RANGE,
+    load_dataset,
+    load_examples,
+    to_model_pixels,
+)
 from tfgen.data.sources import SOURCE_FORMS, read_arrays
 from tfgen.data.tfrecord import write_tfrecord
 
@@ -12,6 +18,7 @@ __all__ = [
     "TANH_RANGE",
     "UNIT_RANGE",
     "load_dataset",
+    "load_examples",
     "read_arrays",
     "to_model_pixels",
     "write_tfrecord",

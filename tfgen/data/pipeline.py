@@ -3,6 +3,7 @@
 import numpy as np
 import tensorflow as tf
 
+from tfgen.data.arrays import ImageArrays
 from tfgen.data.images import convert_channels
 from tfgen.data.sources import is_tfds_source, read_arrays
 from tfgen.data.tfds_source import parse_tfds_source, read_tfds
@@ -20,6 +21,7 @@ def load_dataset(
     pixel_range=TANH_RANGE,
     image_size=None,
     channels=None,
+    classes=None,
     validation_split=None,
     subset=None,
     shuffle=True,
@@ -41,6 +43,8 @@ def load_dataset(
             (0, 1) for autoencoders.
         image_size: (H, W) (or one int for square) to resize to; None keeps the stored size.
         channels: None keeps the stored channels; 1 (grayscale) or 3 (RGB) converts.
+        classes: keep only examples whose label is in this list (before any split), e.g.
+            range(9) to train an anomaly detector on digits 0-8; needs a labelled source.
         validation_split: fraction held out, as in `keras.utils.image_dataset_from_directory`;
             the split is a seeded permutation, the same on every call with the same seed.
         subset: "training", "validation" or "both" (a tuple); needs `validation_split`.
@@ -68,13 +72,17 @@ def load_dataset(
     image_size = _as_size(image_size)
     if is_tfds_source(source):
         parts, info = _tfds_parts(source, validation_split, subset, tfds_data_dir)
+        _check_labelled(info, classes)
+        parts = [(_keep_classes(ds, classes), training) for ds, training in parts]
         buffer = 10_000
     else:
         arrays = read_arrays(
             source, image_size=image_size, channels=channels, skip_errors=skip_errors
         )
+        _check_labelled(arrays.info, classes)
+        arrays = select_classes(arrays, classes)
         parts, info = _array_parts(arrays, validation_split, subset, seed), arrays.info
-        buffer = arrays.info.num_examples
+        buffer = len(arrays.images)
     keep_labels = labels and info.has_labels
     datasets = tuple(
         _pipeline(
@@ -96,6 +104,31 @@ def load_dataset(
     return (result, info) if return_info else result
 
 
+def load_examples(source, *, pixel_range, seed=0, validation_split=None, subset=None, **options):
+    """All images (and labels, or None) of `source` as NumPy arrays, in file order.
+
+    Takes the options of `load_dataset`; with `validation_split` and `subset`, the same
+    seeded split it gives.
+    """
+    ds = load_dataset(
+        source,
+        batch_size=1024,
+        pixel_range=pixel_range,
+        shuffle=False,
+        seed=seed,
+        validation_split=validation_split,
+        subset=subset,
+        **options,
+    )
+    batches = list(ds)
+    if not isinstance(batches[0], tuple):
+        return np.concatenate([b.numpy() for b in batches]), None
+    return (
+        np.concatenate([x.numpy() for x, _ in batches]),
+        np.concatenate([y.numpy() for _, y in batches]),
+    )
+
+
 def to_model_pixels(image, pixel_range, image_size=None, channels=None):
     """Maps one uint8 [0, 255] or float [0, 1] image to float32 in `pixel_range`.
 
@@ -106,6 +139,33 @@ def to_model_pixels(image, pixel_range, image_size=None, channels=None):
         x = tf.clip_by_value(tf.image.resize(x, image_size, antialias=True), 0.0, 1.0)
     low, high = pixel_range
     return low + (high - low) * x
+
+
+def select_classes(arrays, classes):
+    """The examples of `arrays` whose label is in `classes` (all of them for None)."""
+    if classes is None:
+        return arrays
+    keep = np.isin(arrays.labels, list(classes))
+    if not keep.any():
+        raise InputError(
+            f"{arrays.info.source}: no example has a label in classes={sorted(classes)}; its "
+            f"labels are 0..{arrays.info.num_classes - 1}."
+        )
+    return ImageArrays(arrays.images[keep], arrays.labels[keep], arrays.info)
+
+
+def _keep_classes(ds, classes):
+    if classes is None:
+        return ds
+    wanted = tf.constant(sorted(classes), tf.int64)
+    return ds.filter(lambda image, label: tf.reduce_any(tf.equal(label, wanted)))
+
+
+def _check_labelled(info, classes):
+    if classes is not None and not info.has_labels:
+        raise InputError(
+            f"{info.source}: classes={list(classes)} needs labels; the source has none."
+        )
 
 
 def _pipeline(
