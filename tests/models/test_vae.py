@@ -94,3 +94,24 @@ def test_save_load_in_fresh_process_and_continue_training(tmp_path):
         print(int(vae.optimizer.iterations))
     """)
     assert out.split() == ["5"]
+
+
+def test_kl_warmup_ramps_the_weight_linearly_to_beta():
+    vae = build_vae((8, 8, 1), latent_dim=2, beta=2.0, kl_warmup_steps=4)
+    weights = [float(vae.kl_weight(tf.constant(step))) for step in range(6)]
+    np.testing.assert_allclose(weights, [0.5, 1.0, 1.5, 2.0, 2.0, 2.0])
+    assert float(build_vae((8, 8, 1), beta=3.0).kl_weight(tf.constant(0))) == 3.0
+    logs = vae.train_step(tf.random.uniform([4, 8, 8, 1], seed=1))
+    assert float(logs["kl_weight"]) == pytest.approx(0.5)
+
+
+def test_binarize_draws_fresh_binary_data_and_a_fixed_draw_for_evaluation():
+    vae = build_vae((8, 8, 1), latent_dim=2, binarize=True)
+    x = tf.fill([200, 8, 8, 1], 0.3)
+    a, b = vae.model_inputs(x, tf.constant(0)), vae.model_inputs(x, tf.constant(1))
+    assert set(np.unique(a)) == {0.0, 1.0}
+    assert abs(float(np.mean(a)) - 0.3) < 0.02  # Bernoulli(0.3) pixels
+    assert not np.array_equal(a, b)
+    np.testing.assert_array_equal(vae.evaluation_inputs(x), vae.evaluation_inputs(x))
+    with pytest.raises(InputError, match="binarize=True models binary pixels"):
+        build_vae((8, 8, 1), binarize=True, likelihood="gaussian")

@@ -6,6 +6,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tfgen.errors import InputError
+from tfgen.models.autoencoder import (
+    Autoencoder,
+    DenoisingAutoencoder,
+    SparseAutoencoder,
+    build_autoencoder,
+    build_denoising_autoencoder,
+    build_sparse_autoencoder,
+)
 from tfgen.models.dcgan import DCGAN, build_dcgan
 from tfgen.models.vae import VAE, build_vae
 
@@ -28,8 +36,11 @@ class ModelSpec:
 
 
 MODELS = {
-    "dcgan": ModelSpec(build_dcgan, DCGAN.pixel_range, drop_remainder=True),
+    "ae": ModelSpec(build_autoencoder, Autoencoder.pixel_range, validation_split=0.1),
+    "sparse_ae": ModelSpec(build_sparse_autoencoder, SparseAutoencoder.pixel_range, 0.1),
+    "denoising_ae": ModelSpec(build_denoising_autoencoder, DenoisingAutoencoder.pixel_range, 0.1),
     "vae": ModelSpec(build_vae, VAE.pixel_range, validation_split=0.1),
+    "dcgan": ModelSpec(build_dcgan, DCGAN.pixel_range, drop_remainder=True),
 }
 
 
@@ -78,4 +89,15 @@ def load_model(path):
         raise InputError(f"{path}: cannot load the model ({e}).") from e
 
 
-__all__ = ["DCGAN", "MODELS", "VAE", "build_model", "get_spec", "hparam_defaults", "load_model"]
+__all__ = [
+    "MODELS",
+    "Autoencoder",
+    "DCGAN",
+    "DenoisingAutoencoder",
+    "SparseAutoencoder",
+    "VAE",
+    "build_model",
+    "get_spec",
+    "hparam_defaults",
+    "load_model",
+]

@@ -46,7 +46,9 @@ def dcgan_gamma_init(seed=None):
 
 
 def check_widths(name, widths):
-    widths = tuple(widths)
+    """A tuple of positive layer widths; one int means one layer (`--set widths=64`)."""
+    widths = (widths,) if isinstance(widths, int) else widths
+    widths = tuple(widths) if isinstance(widths, list | tuple) else None
     if not widths or not all(isinstance(w, int) and w > 0 for w in widths):
         raise InputError(
             f"{name} must be a non-empty list of positive integers. Received: {widths!r}"

@@ -1,4 +1,5 @@
-"""What every model that maps a latent vector to images offers: `generate` and `sample`."""
+"""What the model families share: decoding latents to images, sampling, encoding, and the
+(de)serialisation of sub-models."""
 
 import keras
 import numpy as np
@@ -7,22 +8,26 @@ import tensorflow as tf
 from tfgen.errors import InputError
 from tfgen.sampling import latents_from_seeds, seed_range
 
-_CHUNK = 256  # images per forward pass when sampling many
+_CHUNK = 256  # images per forward pass when processing many
+
+
+def in_chunks(fn, array, chunk=_CHUNK):
+    """Applies a tensor function to a NumPy array chunk by chunk; returns NumPy."""
+    array = np.asarray(array, np.float32)
+    return np.concatenate(
+        [np.asarray(fn(tf.constant(array[i : i + chunk]))) for i in range(0, len(array), chunk)]
+    )
 
 
 class LatentImageModelMixin:
-    """For models with `latent_dim` and `images_from_latents(z) -> images in [0, 1]`."""
+    """For models with a latent prior: `latent_dim` and `images_from_latents(z)` in [0, 1]."""
 
     def generate(self, z):
         """Images in [0, 1], (N, H, W, C) NumPy, for latent vectors z (N, latent_dim)."""
         z = np.asarray(z, np.float32)
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise InputError(f"z must have shape (N, {self.latent_dim}). Received: shape={z.shape}")
-        chunks = [
-            self.images_from_latents(tf.constant(z[i : i + _CHUNK]))
-            for i in range(0, len(z), _CHUNK)
-        ]
-        return np.concatenate([c.numpy() for c in chunks])
+        return in_chunks(self.images_from_latents, z)
 
     def sample(self, n, seed=0, truncation=1.0):
         """`n` images in [0, 1] for the seeds seed, seed + 1, ..., seed + n - 1.
@@ -42,9 +47,50 @@ class LatentImageModelMixin:
         if not 0.0 < truncation <= 1.0:
             raise InputError(f"truncation must be in (0, 1]. Received: truncation={truncation!r}")
         seeds = seed_range(seed, n)
-        return latents_from_seeds(
-            seeds, np.full(n, truncation, np.float32), self.latent_dim
-        ).numpy()
+        psi = np.full(n, truncation, np.float32)
+        return latents_from_seeds(seeds, psi, self.latent_dim).numpy()
+
+
+class AutoencoderMixin:
+    """For models with `encoder` (images -> {heads}) and `decoder` (latent -> pixel logits).
+
+    `code_head` names the encoder output used as the deterministic code: "code" for
+    autoencoders, "z_mean" (the posterior mean) for VAEs.
+    """
+
+    code_head = "code"
+
+    def call(self, images, training=False):
+        """Reconstructions in [0, 1] of the deterministic code."""
+        code = self.encoder(images, training=training)[self.code_head]
+        return self.images_from_latents(code, training=training)
+
+    def images_from_latents(self, z, training=False):
+        """Decoder means sigmoid(logits), in [0, 1]."""
+        return tf.sigmoid(self.decoder(z, training=training))
+
+    def encode_latent(self, images):
+        """Deterministic codes (N, latent_dim) as NumPy for images in [0, 1]."""
+        return in_chunks(lambda x: self.encoder(x, training=False)[self.code_head], images)
+
+    def decode_latent(self, z):
+        """Images in [0, 1] (NumPy) decoded from latent codes."""
+        return in_chunks(self.images_from_latents, z)
+
+    def reconstruct(self, images):
+        """Reconstructions in [0, 1] (NumPy) of images in [0, 1]."""
+        return in_chunks(lambda x: self(x, training=False), images)
+
+    def preview_images(self, batch, n=32):
+        """Originals and reconstructions in alternating rows of 8 (for TensorBoard)."""
+        from tfgen.images import image_grid
+
+        originals = np.asarray(batch[:n], np.float32)
+        reconstructions = self.reconstruct(originals)
+        rows = []
+        for i in range(0, len(originals), 8):
+            rows += [originals[i : i + 8], reconstructions[i : i + 8]]
+        return image_grid(np.concatenate(rows), columns=min(8, len(originals)))
 
 
 def serialize_submodels(model, names):

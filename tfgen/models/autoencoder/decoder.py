@@ -1,4 +1,4 @@
-"""VAE decoder: z -> pixel logits of p(x | z)."""
+"""Decoders of the autoencoder family: a latent vector -> pixel logits."""
 
 import math
 
@@ -6,7 +6,7 @@ import keras
 from keras import layers
 
 from tfgen.models.architecture import check_widths
-from tfgen.models.vae.encoder import check_architecture, conv_strides, default_widths
+from tfgen.models.autoencoder.encoder import check_architecture, conv_strides, default_widths
 
 
 def build_decoder(

@@ -1,4 +1,4 @@
-"""VAE encoder: images -> (z_mean, z_log_var) of a diagonal Gaussian q(z | x)."""
+"""Encoders of the autoencoder family: images -> named latent heads (a code, or a posterior)."""
 
 import keras
 from keras import layers
@@ -21,12 +21,21 @@ def conv_strides(image_shape, n_layers):
 
 
 def build_encoder(
-    image_shape, latent_dim=16, architecture="conv", widths=None, hidden=256, name="encoder"
+    image_shape,
+    latent_dim=16,
+    architecture="conv",
+    widths=None,
+    hidden=256,
+    heads=("z_mean", "z_log_var"),
+    head_activation=None,
+    name="encoder",
 ):
-    """images (B, H, W, C) in [0, 1] -> {"z_mean", "z_log_var"}, each (B, latent_dim).
+    """images (B, H, W, C) in [0, 1] -> {head: (B, latent_dim)} for each name in `heads`.
 
     "conv": 3x3 ReLU convolutions (stride 2 while the image halves), then a dense layer of
-    `hidden` units. "dense": flatten, then one ReLU dense layer per width.
+    `hidden` units. "dense": flatten, then one ReLU dense layer per width. A VAE uses the heads
+    ("z_mean", "z_log_var"); an autoencoder one head "code" with `head_activation` (e.g.
+    sigmoid for a KL-sparse code).
     """
     check_architecture(architecture)
     widths = check_widths("widths", widths or default_widths(architecture))
@@ -41,9 +50,11 @@ def build_encoder(
         x = layers.Flatten()(x)
         for units in widths:
             x = layers.Dense(units, activation="relu")(x)
-    z_mean = layers.Dense(latent_dim, dtype="float32", name="z_mean")(x)
-    z_log_var = layers.Dense(latent_dim, dtype="float32", name="z_log_var")(x)
-    return keras.Model(images, {"z_mean": z_mean, "z_log_var": z_log_var}, name=name)
+    outputs = {
+        head: layers.Dense(latent_dim, activation=head_activation, dtype="float32", name=head)(x)
+        for head in heads
+    }
+    return keras.Model(images, outputs, name=name)
 
 
 def check_architecture(architecture):

@@ -6,43 +6,65 @@ import tensorflow as tf
 
 from tfgen.data.pipeline import UNIT_RANGE
 from tfgen.errors import InputError
-from tfgen.images import image_grid
 from tfgen.losses import bernoulli_nll, gaussian_kl, gaussian_nll
-from tfgen.models.base import LatentImageModelMixin, deserialize_submodels, serialize_submodels
+from tfgen.models.autoencoder.decoder import build_decoder
+from tfgen.models.autoencoder.encoder import build_encoder
+from tfgen.models.base import (
+    AutoencoderMixin,
+    LatentImageModelMixin,
+    deserialize_submodels,
+    in_chunks,
+    serialize_submodels,
+)
 from tfgen.models.optimizers import adam
-from tfgen.models.vae.decoder import build_decoder
-from tfgen.models.vae.encoder import build_encoder
 from tfgen.sampling import step_seed
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 SUBMODELS = ("encoder", "decoder")
+EVAL_STEP = -1  # the fixed "step" whose noise validation and evaluation use
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
-class VAE(LatentImageModelMixin, keras.Model):
+class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
     """Encoder q(z|x), reparameterised sample z = mean + sigma * eps, decoder p(x|z).
 
-    loss = reconstruction NLL + beta * KL(q(z|x) || N(0, I)), per image in nats, averaged over
-    the batch. Tracked: `loss`, `reconstruction_loss`, `kl_loss`.
+    loss = reconstruction NLL + beta_t * KL(q(z|x) || N(0, I)), per image in nats, averaged over
+    the batch; with beta = 1 it is the negative ELBO. Tracked: `loss`, `reconstruction_loss`,
+    `kl_loss`, `kl_weight` (beta_t).
 
     Args:
         encoder: images -> {"z_mean", "z_log_var"}.
         decoder: z -> pixel logits.
         beta: weight of the KL term (1 is the ELBO; > 1 a beta-VAE).
+        kl_warmup_steps: ramp the KL weight linearly from 0 to `beta` over this many steps
+            (Bowman et al. 2016; Sonderby et al. 2016), so the decoder learns to use z before
+            the KL term can switch it off; 0 disables the ramp.
         likelihood: "bernoulli" (binary cross-entropy) or "gaussian" (squared error with a fixed
             `decoder_std`, including the normalising constant).
-        seed: seeds the reparameterisation noise (a function of seed and step).
+        binarize: model binary data: each training step sees a fresh Bernoulli draw of the grey
+            levels (dynamic binarisation); validation and evaluation use one fixed draw.
+        seed: seeds the noise (a function of seed and step).
 
     Example:
-        vae = build_vae((28, 28, 1))
+        vae = build_vae((28, 28, 1), latent_dim=2)
         vae.fit(load_dataset("../shared/data/mnist", pixel_range=(0, 1)), epochs=5)
     """
 
     pixel_range = UNIT_RANGE
     preview_tag = "reconstructions"  # TensorBoard image tag
+    code_head = "z_mean"
 
     def __init__(
-        self, encoder, decoder, beta=1.0, likelihood="bernoulli", decoder_std=0.1, seed=0, **kwargs
+        self,
+        encoder,
+        decoder,
+        beta=1.0,
+        kl_warmup_steps=0,
+        likelihood="bernoulli",
+        decoder_std=0.1,
+        binarize=False,
+        seed=0,
+        **kwargs,
     ):
         super().__init__(**kwargs)
         if likelihood not in LIKELIHOODS:
@@ -51,44 +73,69 @@ class VAE(LatentImageModelMixin, keras.Model):
             raise InputError(f"beta must be >= 0. Received: beta={beta!r}")
         if not decoder_std > 0:
             raise InputError(f"decoder_std must be > 0. Received: decoder_std={decoder_std!r}")
+        if not isinstance(kl_warmup_steps, int) or kl_warmup_steps < 0:
+            raise InputError(
+                f"kl_warmup_steps must be an integer >= 0. Received: {kl_warmup_steps!r}"
+            )
+        if binarize and likelihood != "bernoulli":
+            raise InputError("binarize=True models binary pixels: it needs likelihood='bernoulli'.")
         self.encoder = encoder
         self.decoder = decoder
         self.latent_dim = int(decoder.input_shape[-1])
         self.image_shape = tuple(int(d) for d in decoder.output_shape[1:])
         self.beta = float(beta)
+        self.kl_warmup_steps = kl_warmup_steps
         self.likelihood = likelihood
         self.decoder_std = float(decoder_std)
+        self.binarize = bool(binarize)
         self.seed = int(seed)
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
+        self.kl_weight_tracker = keras.metrics.Mean(name="kl_weight")
         self.built = True
 
     @property
     def metrics(self):
-        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker]
-
-    def call(self, images, training=False):
-        """Reconstructions in [0, 1] from the posterior means (deterministic)."""
-        z_mean = self.encoder(images, training=training)["z_mean"]
-        return self.images_from_latents(z_mean, training=training)
+        return [
+            self.loss_tracker,
+            self.reconstruction_tracker,
+            self.kl_tracker,
+            self.kl_weight_tracker,
+        ]
 
     def train_step(self, data):
-        images = data[0] if isinstance(data, tuple) else data
-        seed = step_seed(self.seed, self.optimizer.iterations, stream=0)
+        step = self.optimizer.iterations
+        images = self.model_inputs(data[0] if isinstance(data, tuple) else data, step)
+        weight = self.kl_weight(step)
         with tf.GradientTape() as tape:
-            reconstruction, kl = self.loss_terms(images, seed, training=True)
-            per_example = reconstruction + self.beta * kl
+            reconstruction, kl = self.loss_terms(images, step_seed(self.seed, step, 0), True)
+            per_example = reconstruction + weight * kl
             loss = tf.nn.compute_average_loss(per_example)
         variables = self.trainable_variables
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        return self._track(per_example, reconstruction, kl)
+        return self._track(per_example, reconstruction, kl, weight)
 
     def test_step(self, data):
-        images = data[0] if isinstance(data, tuple) else data
-        seed = step_seed(self.seed, -1, stream=0)  # fixed noise: comparable across epochs
-        reconstruction, kl = self.loss_terms(images, seed, training=False)
-        return self._track(reconstruction + self.beta * kl, reconstruction, kl)
+        images = self.model_inputs(data[0] if isinstance(data, tuple) else data, EVAL_STEP)
+        weight = self.kl_weight(self.optimizer.iterations)
+        reconstruction, kl = self.loss_terms(images, step_seed(self.seed, EVAL_STEP, 0))
+        return self._track(reconstruction + weight * kl, reconstruction, kl, weight)
+
+    def kl_weight(self, step):
+        """beta_t: beta, or beta * min(1, (step + 1) / kl_warmup_steps) during warm-up."""
+        if not self.kl_warmup_steps:
+            return tf.constant(self.beta, tf.float32)
+        ramp = tf.cast(step + 1, tf.float32) / float(self.kl_warmup_steps)
+        return self.beta * tf.minimum(1.0, ramp)
+
+    def model_inputs(self, images, step):
+        """The data the likelihood is defined on: a Bernoulli draw of grey levels when the model
+        is binary (fresh each step; fixed for EVAL_STEP), the images themselves otherwise."""
+        if not self.binarize:
+            return images
+        uniform = tf.random.stateless_uniform(tf.shape(images), step_seed(self.seed, step, 1))
+        return tf.cast(uniform < images, images.dtype)
 
     def loss_terms(self, images, seed, training=False):
         """(reconstruction NLL, KL), each (B,), for one reparameterised z per image."""
@@ -105,41 +152,32 @@ class VAE(LatentImageModelMixin, keras.Model):
             return bernoulli_nll(images, logits)
         return gaussian_nll(images, tf.sigmoid(logits), self.decoder_std)
 
-    def _track(self, per_example, reconstruction, kl):
+    def _track(self, per_example, reconstruction, kl, weight):
         self.loss_tracker.update_state(per_example)
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
+        self.kl_weight_tracker.update_state(weight)
         return {m.name: m.result() for m in self.metrics}
-
-    def images_from_latents(self, z, training=False):
-        """Decoder means sigmoid(logits), in [0, 1]."""
-        return tf.sigmoid(self.decoder(z, training=training))
 
     def encode(self, images):
         """(z_mean, z_log_var) as NumPy arrays for images in [0, 1]."""
-        posterior = self.encoder(tf.constant(images, tf.float32), training=False)
-        return posterior["z_mean"].numpy(), posterior["z_log_var"].numpy()
+        z_mean = in_chunks(lambda x: self.encoder(x, training=False)["z_mean"], images)
+        z_log_var = in_chunks(lambda x: self.encoder(x, training=False)["z_log_var"], images)
+        return z_mean, z_log_var
 
-    def reconstruct(self, images):
-        """Reconstructions in [0, 1] (NumPy) from the posterior means."""
-        return self(tf.constant(images, tf.float32), training=False).numpy()
-
-    def preview_images(self, batch, n=32):
-        """Originals and reconstructions in alternating rows of 8 (for TensorBoard)."""
-        originals = np.asarray(batch[:n], np.float32)
-        reconstructions = self.reconstruct(originals)
-        rows = []
-        for i in range(0, len(originals), 8):
-            rows += [originals[i : i + 8], reconstructions[i : i + 8]]
-        return image_grid(np.concatenate(rows), columns=min(8, len(originals)))
+    def evaluation_inputs(self, images):
+        """The fixed binarisation (or the images) that evaluation scores, as NumPy."""
+        return in_chunks(lambda x: self.model_inputs(x, EVAL_STEP), np.asarray(images))
 
     def get_config(self):
         return {
             **super().get_config(),
             **serialize_submodels(self, SUBMODELS),
             "beta": self.beta,
+            "kl_warmup_steps": self.kl_warmup_steps,
             "likelihood": self.likelihood,
             "decoder_std": self.decoder_std,
+            "binarize": self.binarize,
             "seed": self.seed,
         }
 
@@ -157,7 +195,9 @@ def build_vae(
     hidden=256,
     likelihood="bernoulli",
     decoder_std=0.1,
+    binarize=False,
     beta=1.0,
+    kl_warmup_steps=0,
     learning_rate=1e-3,
     seed=0,
 ):
@@ -166,8 +206,10 @@ def build_vae(
         build_encoder(image_shape, latent_dim, architecture, widths, hidden),
         build_decoder(image_shape, latent_dim, architecture, widths, hidden),
         beta=beta,
+        kl_warmup_steps=kl_warmup_steps,
         likelihood=likelihood,
         decoder_std=decoder_std,
+        binarize=binarize,
         seed=seed,
     )
     vae.compile(optimizer=adam(learning_rate))

@@ -1,0 +1,141 @@
+"""The undercomplete autoencoder: encoder -> bottleneck code -> decoder, trained on
+reconstruction error. Sparse and denoising variants override one hook each."""
+
+import keras
+import tensorflow as tf
+
+from tfgen.data.pipeline import UNIT_RANGE
+from tfgen.errors import InputError
+from tfgen.losses import RECONSTRUCTION_LOSSES
+from tfgen.models.autoencoder.decoder import build_decoder
+from tfgen.models.autoencoder.encoder import build_encoder
+from tfgen.models.base import AutoencoderMixin, deserialize_submodels, serialize_submodels
+from tfgen.models.optimizers import adam
+from tfgen.sampling import step_seed
+
+SUBMODELS = ("encoder", "decoder")
+EVAL_STEP = -1  # the fixed "step" whose noise validation and evaluation use
+
+
+@keras.saving.register_keras_serializable(package="tfgen")
+class Autoencoder(AutoencoderMixin, keras.Model):
+    """Minimises the reconstruction error of x from its code h = encoder(x).
+
+    loss = reconstruction error (per-pixel mean MSE or BCE) + code penalty. Hooks: `corrupt`
+    (what the encoder sees; the identity here) and `code_penalty` (zero here). Tracked: `loss`,
+    `reconstruction_loss`.
+
+    Args:
+        encoder: images -> {"code": (B, code_size)}.
+        decoder: code -> pixel logits.
+        reconstruction_loss: "mse" or "bce".
+        seed: seeds any noise (a function of seed and step).
+    """
+
+    pixel_range = UNIT_RANGE
+    preview_tag = "reconstructions"  # TensorBoard image tag
+
+    def __init__(self, encoder, decoder, reconstruction_loss="bce", seed=0, **kwargs):
+        super().__init__(**kwargs)
+        if reconstruction_loss not in RECONSTRUCTION_LOSSES:
+            raise InputError(
+                f"reconstruction_loss must be one of {sorted(RECONSTRUCTION_LOSSES)}. "
+                f"Received: reconstruction_loss={reconstruction_loss!r}"
+            )
+        self.encoder = encoder
+        self.decoder = decoder
+        self.latent_dim = int(decoder.input_shape[-1])
+        self.image_shape = tuple(int(d) for d in decoder.output_shape[1:])
+        self.reconstruction_loss = reconstruction_loss
+        self.seed = int(seed)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
+        self.built = True
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.reconstruction_tracker]
+
+    def train_step(self, data):
+        images = data[0] if isinstance(data, tuple) else data
+        inputs = self.corrupt(images, step_seed(self.seed, self.optimizer.iterations, 0))
+        with tf.GradientTape() as tape:
+            code, reconstruction, penalty = self.loss_terms(inputs, images, training=True)
+            # the penalty is a batch-level scalar: scale it like a regulariser across replicas
+            loss = tf.nn.compute_average_loss(reconstruction) + tf.nn.scale_regularization_loss(
+                penalty
+            )
+        variables = self.trainable_variables
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return self.track(reconstruction, penalty, code)
+
+    def test_step(self, data):
+        images = data[0] if isinstance(data, tuple) else data
+        inputs = self.corrupt(images, step_seed(self.seed, EVAL_STEP, 0))
+        return self.track(*self.loss_terms(inputs, images)[1:], self.encode_code(inputs))
+
+    def loss_terms(self, inputs, targets, training=False):
+        """(code, per-image reconstruction error of `targets`, code penalty) for `inputs`."""
+        code = self.encoder(inputs, training=training)["code"]
+        logits = self.decoder(code, training=training)
+        error = RECONSTRUCTION_LOSSES[self.reconstruction_loss](targets, logits)
+        return code, error, self.code_penalty(code)
+
+    def encode_code(self, inputs):
+        return self.encoder(inputs, training=False)["code"]
+
+    def corrupt(self, images, seed):
+        """What the encoder sees during training: the clean images here."""
+        return images
+
+    def code_penalty(self, code):
+        """A penalty on the code's activations: none here."""
+        return tf.zeros([], tf.float32)
+
+    def track(self, reconstruction, penalty, code):
+        self.loss_tracker.update_state(reconstruction + penalty)
+        self.reconstruction_tracker.update_state(reconstruction)
+        return {m.name: m.result() for m in self.metrics}
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            **serialize_submodels(self, SUBMODELS),
+            "reconstruction_loss": self.reconstruction_loss,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**deserialize_submodels(config, SUBMODELS))
+
+
+def build_networks(image_shape, code_size, architecture, widths, hidden, code_activation=None):
+    """(encoder with a "code" head, decoder) sized for `image_shape`."""
+    encoder = build_encoder(
+        image_shape, code_size, architecture, widths, hidden, ("code",), code_activation
+    )
+    return encoder, build_decoder(image_shape, code_size, architecture, widths, hidden)
+
+
+def compiled(model, learning_rate):
+    model.compile(optimizer=adam(learning_rate))
+    model.optimizer.build(model.trainable_variables)
+    return model
+
+
+def build_autoencoder(
+    image_shape,
+    *,
+    code_size=32,
+    architecture="conv",
+    widths=None,
+    hidden=256,
+    reconstruction_loss="bce",
+    learning_rate=1e-3,
+    seed=0,
+):
+    """A compiled undercomplete autoencoder: `code_size` is the bottleneck, `widths` the
+    layers (their number is the depth), Adam(1e-3)."""
+    encoder, decoder = build_networks(image_shape, code_size, architecture, widths, hidden)
+    return compiled(Autoencoder(encoder, decoder, reconstruction_loss, seed=seed), learning_rate)
