@@ -1,5 +1,6 @@
 """The command line: train -> TensorBoard logs -> sample -> export, resume, budgets, errors."""
 
+import argparse
 import json
 import subprocess
 import sys
@@ -216,6 +217,23 @@ def test_argument_errors_exit_2(argv, capsys):
     assert "error:" in capsys.readouterr().err
 
 
+def test_class_lists():
+    assert cli.arguments.class_list("0-8") == list(range(9))
+    assert cli.arguments.class_list("1,3,5") == [1, 3, 5]
+    assert cli.arguments.class_list("0-2,7") == [0, 1, 2, 7]
+    for bad in ("", "a-b", "-1"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            cli.arguments.class_list(bad)
+
+
+def test_sample_refuses_models_without_a_prior(tmp_path, capsys):
+    from tfgen.models import build_model
+
+    build_model("ae", (8, 8, 1), code_size=2).save(tmp_path / "ae.keras")
+    assert tfgen("sample", "--model", tmp_path / "ae.keras", "--out", tmp_path / "x.png") == 2
+    assert "no latent prior to sample from" in capsys.readouterr().err
+
+
 def test_parse_value():
     assert cli.parse_value("3") == 3 and cli.parse_value("2e-4") == 2e-4
     assert cli.parse_value("true") is True and cli.parse_value("False") is False
@@ -225,7 +243,15 @@ def test_parse_value():
 
 def test_console_script_help_for_every_verb():
     script = Path(sys.executable).parent / "tfgen"
-    for verb in ([], ["train"], ["sample"], ["export"]):
+    for verb in (
+        [],
+        ["train"],
+        ["sample"],
+        ["export"],
+        ["evaluate"],
+        ["latent"],
+        ["latent", "grid"],
+    ):
         result = subprocess.run([script, *verb, "--help"], capture_output=True, text=True)
         assert result.returncode == 0 and "usage: tfgen" in result.stdout
     result = subprocess.run([script, "train"], capture_output=True, text=True)

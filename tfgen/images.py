@@ -30,6 +30,20 @@ def to_uint8(images):
     return np.round(np.clip(np.asarray(images), 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
+MIN_GRID_PIXELS = 256  # small images (8x8 digits) are enlarged to be visible
+
+
+def auto_upscale(grid):
+    """The pixel repeat that makes a grid at least MIN_GRID_PIXELS on its longer side."""
+    return max(1, MIN_GRID_PIXELS // max(grid.shape[:2]))
+
+
+def write_grid(path, images, columns=None, upscale=None):
+    """Writes images (N, H, W, C) in [0, 1] as one PNG grid; returns the path."""
+    grid = image_grid(images, columns)
+    return write_png(path, grid, upscale=upscale or auto_upscale(grid))
+
+
 def write_png(path, image, upscale=1):
     """Writes one (H, W, C) image in [0, 1] as PNG, atomically; `upscale` repeats pixels."""
     image = to_uint8(image)

@@ -12,12 +12,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import keras
+import numpy as np
 
 import tfgen
-from tfgen.callbacks import EpochCheckpoint, ImageSummaries, NaNGuard, TimeBudget, TrainingDiverged
+from tfgen.callbacks import (
+    EpochCheckpoint,
+    ImageSummaries,
+    LatentProjector,
+    NaNGuard,
+    TimeBudget,
+    TrainingDiverged,
+)
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.models import build_model, get_spec, hparam_defaults, load_model
+from tfgen.models.base import AutoencoderMixin
 
 DEFAULT = "default"
 
@@ -64,10 +73,8 @@ def train(
     max_seconds=None,
     seed=0,
     validation_split=DEFAULT,
-    image_size=None,
-    channels=None,
-    skip_errors=False,
     verbose="auto",
+    **data_options,
 ):
     """Trains model `model_name` on `data` for `epochs` epochs in total, resuming if possible.
 
@@ -82,6 +89,9 @@ def train(
         seed: seeds weight initialisation, the data split and shuffle, and the model's noise.
         validation_split: fraction held out for validation; "default" uses the model's own
             default (0.1 for autoencoders, none for GANs).
+        **data_options: passed to `tfgen.data.load_dataset`: image_size, channels, classes,
+            skip_errors, tfds_data_dir. Recorded with the run, so evaluation can rebuild the
+            same held-out split.
 
     Returns:
         TrainResult.
@@ -92,6 +102,7 @@ def train(
     """
     spec = get_spec(model_name)
     _check_budget(epochs, max_seconds)
+    _check_data_options(data_options)
     paths = RunPaths(Path(workdir))
     hparams = json.loads(json.dumps(hparams or {}))  # as stored in train_state.json
     if "seed" in hparam_defaults(model_name):
@@ -102,9 +113,7 @@ def train(
         _check_same_run(state, model_name, hparams, paths.workdir)
 
     keras.utils.set_random_seed(seed)
-    train_ds, val_ds = _datasets(
-        data, spec, batch_size, split, seed, image_size, channels, skip_errors
-    )
+    train_ds, val_ds = _datasets(data, spec, batch_size, split, seed, data_options)
     done = state["epochs"] if state else 0
     image_shape = _images(train_ds.element_spec).shape[1:]
     model = load_model(paths.model) if state else build_model(model_name, image_shape, **hparams)
@@ -118,15 +127,21 @@ def train(
         "batch_size": batch_size,
         "seed": seed,
         "validation_split": split,
+        "data_options": data_options,
         "tfgen_version": tfgen.__version__,
     }
-    preview = _images(next(iter(val_ds if val_ds is not None else train_ds))).numpy()
+    preview_images, preview_labels = _preview(val_ds if val_ds is not None else train_ds)
     budget = TimeBudget(max_seconds) if max_seconds else None
     callbacks = [
         NaNGuard(),  # first: a diverged step must never reach the checkpoint
         *([budget] if budget else []),
         keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
-        ImageSummaries(paths.logs, batch=preview),
+        ImageSummaries(paths.logs, batch=preview_images),
+        *(
+            [LatentProjector(paths.logs, preview_images, preview_labels)]
+            if isinstance(model, AutoencoderMixin)
+            else []
+        ),
         EpochCheckpoint(paths.model, paths.state, run_facts),
     ]
     start = time.monotonic()
@@ -170,19 +185,42 @@ def _check_budget(epochs, max_seconds):
         raise InputError(f"max_seconds must be > 0. Received: max_seconds={max_seconds!r}")
 
 
-def _datasets(data, spec, batch_size, split, seed, image_size, channels, skip_errors):
+def _datasets(data, spec, batch_size, split, seed, data_options):
     common = dict(
         batch_size=batch_size,
         pixel_range=spec.pixel_range,
-        image_size=image_size,
-        channels=channels,
         seed=seed,
-        skip_errors=skip_errors,
         drop_remainder=spec.drop_remainder,
+        **data_options,
     )
     if not split:
         return load_dataset(data, **common), None
     return load_dataset(data, validation_split=split, subset="both", **common)
+
+
+DATA_OPTIONS = ("image_size", "channels", "classes", "skip_errors", "tfds_data_dir")
+
+
+def _check_data_options(options):
+    unknown = sorted(set(options) - set(DATA_OPTIONS))
+    if unknown:
+        raise InputError(f"unknown data option(s) {unknown}; accepted: {list(DATA_OPTIONS)}")
+
+
+PREVIEW_EXAMPLES = 512  # the fixed batch behind TensorBoard's images and projector
+
+
+def _preview(ds):
+    """Up to PREVIEW_EXAMPLES images (and labels, or None) from the start of `ds`."""
+    images, labels = [], []
+    for element in ds:
+        images.append(_images(element).numpy())
+        if isinstance(element, tuple):
+            labels.append(element[1].numpy())
+        if sum(len(x) for x in images) >= PREVIEW_EXAMPLES:
+            break
+    images = np.concatenate(images)[:PREVIEW_EXAMPLES]
+    return images, np.concatenate(labels)[:PREVIEW_EXAMPLES] if labels else None
 
 
 def _images(element):

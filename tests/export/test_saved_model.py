@@ -196,3 +196,32 @@ def test_failed_export_leaves_no_version(gan, tmp_path, monkeypatch):
 def test_bad_name_rejected(gan, tmp_path):
     with pytest.raises(InputError, match="name must start with a letter or digit"):
         export_model(gan, "../escape", base=tmp_path)
+
+
+def test_autoencoder_export_and_encoder_only(tmp_path):
+    from tfgen.models import build_model
+
+    ae = build_model("sparse_ae", (8, 8, 1), code_size=5, architecture="dense")
+    x = np.random.default_rng(3).uniform(size=(3, 8, 8, 1)).astype(np.float32)
+    code = ae.encode_latent(x)
+    full = export_model(ae, "ae", base=tmp_path)
+    encoder = export_model(ae, "ae_encoder", base=tmp_path, encoder_only=True)
+    outputs, signatures, _ = serve(
+        full, {"reconstruct/images": x, "encode/images": x, "decode/code": code}, tmp_path
+    )
+    assert signatures == ["decode", "encode", "reconstruct", "serving_default"]
+    np.testing.assert_allclose(outputs["encode/code"], code, atol=1e-6)
+    np.testing.assert_allclose(outputs["decode/images"], ae.reconstruct(x), atol=1e-5)
+    np.testing.assert_allclose(outputs["reconstruct/images"], ae.reconstruct(x), atol=1e-5)
+    outputs, signatures, _ = serve(encoder, {"serving_default/images": x}, tmp_path)
+    assert signatures == ["encode", "serving_default"]
+    np.testing.assert_allclose(outputs["serving_default/code"], code, atol=1e-6)
+    # the encoder-only SavedModel carries the encoder's variables only
+    assert (encoder / "variables").exists()
+    sizes = [sum(f.stat().st_size for f in (p / "variables").iterdir()) for p in (full, encoder)]
+    assert sizes[1] < sizes[0]
+
+
+def test_encoder_only_needs_an_encoder(gan, tmp_path):
+    with pytest.raises(InputError, match="has no encoder to export on its own"):
+        export_model(gan, "gan", base=tmp_path, encoder_only=True)

@@ -3,5 +3,13 @@
 from tfgen.callbacks.checkpoint import EpochCheckpoint
 from tfgen.callbacks.guards import NaNGuard, TimeBudget, TrainingDiverged
 from tfgen.callbacks.image_summaries import ImageSummaries
+from tfgen.callbacks.projector import LatentProjector
 
-__all__ = ["EpochCheckpoint", "ImageSummaries", "NaNGuard", "TimeBudget", "TrainingDiverged"]
+__all__ = [
+    "EpochCheckpoint",
+    "ImageSummaries",
+    "LatentProjector",
+    "NaNGuard",
+    "TimeBudget",
+    "TrainingDiverged",
+]

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-MIN_GRID_PIXELS = 256  # small images (8x8 digits) are enlarged to be visible in TensorBoard
+from tfgen.images import auto_upscale
 
 
 class ImageSummaries(keras.callbacks.Callback):
@@ -30,7 +30,7 @@ class ImageSummaries(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         grid = self.model.preview_images(self.batch)
-        scale = max(1, MIN_GRID_PIXELS // max(grid.shape[:2]))
+        scale = auto_upscale(grid)
         grid = np.repeat(np.repeat(grid, scale, axis=0), scale, axis=1)
         tag = self.tag or getattr(self.model, "preview_tag", "samples")
         with self._writer.as_default(step=epoch):

@@ -23,13 +23,14 @@ METADATA_FILE = "assets.extra/tfgen.json"  # TF Serving ignores assets.extra/ (b
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def export_model(model, name, base="saved_models"):
+def export_model(model, name, base="saved_models", encoder_only=False):
     """Exports `model`'s serving signatures as the next version of `<base>/<name>`.
 
     Args:
         model: a tfgen model (e.g. DCGAN, VAE).
         name: the served model's name (letters, digits, `_`, `-`, `.`).
         base: the folder TF Serving's `--model_base_path` points above.
+        encoder_only: autoencoders: export the `encode` signature alone.
 
     Returns:
         Path of the new version folder, e.g. saved_models/dcgan_digits/3.
@@ -49,7 +50,7 @@ def export_model(model, name, base="saved_models"):
     model_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=model_dir))
     try:
-        archive, signatures = build_archive(model)
+        archive, signatures = build_archive(model, encoder_only)
         archive.write_out(str(staging), verbose=False)
         _write_metadata(staging, model, signatures)
         verify_savedmodel(staging, signatures)
@@ -97,6 +98,7 @@ def _write_metadata(staging, model, signatures):
         "tensorflow_version": tf.__version__,
         "model_class": type(model).__name__,
         "image_shape": list(model.image_shape),
+        "input_pixel_range": [0.0, 1.0],
         "latent_dim": model.latent_dim,
         "output_pixel_range": [0.0, 1.0],
         "signatures": signatures,

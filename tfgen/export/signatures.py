@@ -5,40 +5,65 @@ checks only dtypes: a bad request then fails with a message naming the input, no
 a matrix multiply. Endpoints run with autograph off: no Python `if` on tensors here.
 """
 
+from collections.abc import Callable
+from typing import NamedTuple
+
 import keras
 import tensorflow as tf
 
+from tfgen.errors import InputError
+from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
 from tfgen.sampling import latents_from_seeds
 
 
-def build_archive(model):
+class Endpoint(NamedTuple):
+    fn: Callable
+    input_specs: list
+    outputs: list
+
+
+def build_archive(model, encoder_only=False):
     """An `ExportArchive` with the model's endpoints; the first is `serving_default`.
 
-    Generators (GANs): sample, generate. Autoencoders with a latent prior (VAE): reconstruct,
-    encode, decode, generate, sample.
+    GANs: sample, generate. Autoencoders: reconstruct, encode, decode. VAEs: reconstruct,
+    encode, decode, generate, sample. `encoder_only`: encode alone, for users who keep only
+    the encoder (the decoder's variables are left out).
 
     Returns:
         (archive, signature descriptions as {name: {"inputs": {...}, "outputs": [...]}}).
+
+    Raises:
+        InputError: `encoder_only` for a model without an encoder.
     """
+    endpoints = {}
+    if isinstance(model, AutoencoderMixin):
+        endpoints.update(_autoencoder_endpoints(model))
+    if isinstance(model, LatentImageModelMixin):
+        endpoints.update(_generator_endpoints(model))
+    order = [name for name in ENDPOINT_ORDER if name in endpoints]
+    resources = _resources(model)
+    if encoder_only:
+        if "encode" not in endpoints:
+            raise InputError(f"a {type(model).__name__} has no encoder to export on its own.")
+        order, resources = ["encode"], [model.encoder]
     archive = keras.export.ExportArchive()
-    described = {}
-    endpoints = _autoencoder_endpoints(model) if hasattr(model, "encoder") else []
-    endpoints += _generator_endpoints(model)
-    if hasattr(model, "encoder"):  # serving_default = reconstruct, otherwise sample
-        order = ["reconstruct", "encode", "decode", "generate", "sample"]
-    else:
-        order = ["sample", "generate"]
-    by_name = {e[0]: e for e in endpoints}
-    for resource in _resources(model):
+    for resource in resources:
         archive.track(resource)
+    described = {}
     for name in order:
-        _, fn, specs, outputs = by_name[name]
-        archive.add_endpoint(name, fn, input_signature=specs)
+        endpoint = endpoints[name]
+        archive.add_endpoint(name, endpoint.fn, input_signature=endpoint.input_specs)
         described[name] = {
-            "inputs": {s.name: {"dtype": s.dtype.name, "shape": _shape(s)} for s in specs},
-            "outputs": outputs,
+            "inputs": {
+                s.name: {"dtype": s.dtype.name, "shape": _shape(s)} for s in endpoint.input_specs
+            },
+            "outputs": endpoint.outputs,
         }
     return archive, described
+
+
+# The first present is serving_default: reconstruct for autoencoders, sample for GANs.
+ENDPOINT_ORDER = ("reconstruct", "encode", "decode", "sample", "generate")
 
 
 def _generator_endpoints(model):
@@ -65,58 +90,49 @@ def _generator_endpoints(model):
         z = latents_from_seeds(seed, truncation, latent_dim)
         return {"images": model.images_from_latents(z)}
 
-    return [
-        (
-            "generate",
-            generate,
-            [tf.TensorSpec([None, latent_dim], tf.float32, name="z")],
-            ["images"],
-        ),
-        (
-            "sample",
-            sample,
-            [
-                tf.TensorSpec([None], tf.int64, name="seed"),
-                tf.TensorSpec([None], tf.float32, name="truncation"),
-            ],
-            ["images"],
-        ),
+    seed_specs = [
+        tf.TensorSpec([None], tf.int64, name="seed"),
+        tf.TensorSpec([None], tf.float32, name="truncation"),
     ]
+    return {
+        "generate": Endpoint(
+            generate, [tf.TensorSpec([None, latent_dim], tf.float32, name="z")], ["images"]
+        ),
+        "sample": Endpoint(sample, seed_specs, ["images"]),
+    }
 
 
 def _autoencoder_endpoints(model):
     image_spec = tf.TensorSpec([None, *model.image_shape], tf.float32, name="images")
     latent_dim = model.latent_dim
+    code_name = "z" if model.code_head == "z_mean" else "code"  # a VAE's latent is z
 
     def checked_images(images, where):
         images = tf.ensure_shape(images, [None, *model.image_shape])
         tf.debugging.assert_all_finite(images, f"{where}: images must be finite")
-        tf.debugging.assert_greater_equal(
-            images, 0.0, message=f"{where}: images must be in [0, 1] (divide 8-bit pixels by 255)"
-        )
-        tf.debugging.assert_less_equal(
-            images, 1.0, message=f"{where}: images must be in [0, 1] (divide 8-bit pixels by 255)"
-        )
+        message = f"{where}: images must be in [0, 1] (divide 8-bit pixels by 255)"
+        tf.debugging.assert_greater_equal(images, 0.0, message=message)
+        tf.debugging.assert_less_equal(images, 1.0, message=message)
         return images
 
     def encode(images):
-        posterior = model.encoder(checked_images(images, "encode"), training=False)
-        return {"z_mean": posterior["z_mean"], "z_log_var": posterior["z_log_var"]}
+        return dict(model.encoder(checked_images(images, "encode"), training=False))
 
-    def decode(z):
-        z = tf.ensure_shape(z, [None, latent_dim])
-        tf.debugging.assert_all_finite(z, "decode: z must be finite")
-        return {"images": model.images_from_latents(z)}
+    def decode(code):
+        code = tf.ensure_shape(code, [None, latent_dim])
+        tf.debugging.assert_all_finite(code, f"decode: {code_name} must be finite")
+        return {"images": model.images_from_latents(code)}
 
     def reconstruct(images):
         return {"images": model(checked_images(images, "reconstruct"), training=False)}
 
-    z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
-    return [
-        ("reconstruct", reconstruct, [image_spec], ["images"]),
-        ("encode", encode, [image_spec], ["z_mean", "z_log_var"]),
-        ("decode", decode, [z_spec], ["images"]),
-    ]
+    return {
+        "reconstruct": Endpoint(reconstruct, [image_spec], ["images"]),
+        "encode": Endpoint(encode, [image_spec], sorted(model.encoder.output)),
+        "decode": Endpoint(
+            decode, [tf.TensorSpec([None, latent_dim], tf.float32, name=code_name)], ["images"]
+        ),
+    }
 
 
 def _resources(model):

@@ -1,0 +1,41 @@
+"""Reconstruction and anomaly metrics against hand-computed values."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tfgen.metrics import (
+    auroc,
+    detection_rates,
+    per_image_bce,
+    per_image_mse,
+    psnr,
+    quantile_threshold,
+)
+
+
+def test_reconstruction_metrics_hand_computed():
+    x = np.array([[[0.0, 1.0]], [[0.5, 0.5]]])
+    r = np.array([[[0.1, 0.9]], [[0.5, 0.5]]])
+    np.testing.assert_allclose(per_image_mse(x, r), [0.01, 0.0])
+    np.testing.assert_allclose(per_image_bce(x, r), [-math.log(0.9), math.log(2.0)], rtol=1e-9)
+    np.testing.assert_allclose(psnr([0.01, 1e-4]), [20.0, 40.0])
+    assert psnr([0.0])[0] == pytest.approx(100.0)  # capped, not infinite
+
+
+def test_auroc_and_threshold_rates():
+    scores = np.array([0.1, 0.2, 0.3, 0.8, 0.9])
+    is_anomaly = np.array([0, 0, 0, 1, 1], bool)
+    assert auroc(scores, is_anomaly) == 1.0
+    assert auroc(-scores, is_anomaly) == 0.0
+    # one anomaly below one normal: 5 of 6 pairs ordered right
+    assert auroc(np.array([0.1, 0.2, 0.85, 0.8, 0.9]), is_anomaly) == pytest.approx(5 / 6)
+    assert quantile_threshold(np.arange(101.0), 0.95) == pytest.approx(95.0)
+    rates = detection_rates(np.array([0.1, 0.6, 0.3, 0.8, 0.4]), is_anomaly, threshold=0.5)
+    assert rates == {
+        "true_positive_rate": 0.5,
+        "false_positive_rate": 1 / 3,
+        "precision": 0.5,
+        "accuracy": 0.6,
+    }

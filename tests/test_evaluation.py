@@ -1,0 +1,189 @@
+"""`tfgen evaluate`: held-out data from the run, every section, files, and bad input."""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from tests.test_cli import tfgen
+from tfgen.evaluation import evaluate
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Small models trained for one epoch on the bundled digits."""
+    root = tmp_path_factory.mktemp("runs")
+    dense = ["--set", "architecture=dense", "--set", "widths=64"]
+    assert (
+        tfgen(
+            "train",
+            "ae",
+            "--data",
+            "digits",
+            "--classes",
+            "0-8",
+            "--epochs",
+            2,
+            "--workdir",
+            root / "ae",
+            *dense,
+            "--set",
+            "code_size=8",
+        )
+        == 0
+    )
+    assert (
+        tfgen(
+            "train",
+            "denoising_ae",
+            "--data",
+            "digits",
+            "--epochs",
+            1,
+            "--workdir",
+            root / "dae",
+            *dense,
+        )
+        == 0
+    )
+    assert (
+        tfgen(
+            "train",
+            "vae",
+            "--data",
+            "digits",
+            "--epochs",
+            1,
+            "--workdir",
+            root / "vae",
+            *dense,
+            "--set",
+            "latent_dim=2",
+            "--set",
+            "binarize=true",
+        )
+        == 0
+    )
+    assert (
+        tfgen(
+            "train",
+            "dcgan",
+            "--data",
+            "digits",
+            "--epochs",
+            1,
+            "--workdir",
+            root / "gan",
+            "--set",
+            "g_widths=16,8,4",
+            "--set",
+            "d_widths=4,8",
+        )
+        == 0
+    )
+    return root
+
+
+def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
+    report = evaluate(
+        runs / "ae" / "model.keras", "digits", json_path=tmp_path / "r.json", anomaly_classes=[9]
+    )
+    # digits 0-8: 1617 images, 10% held out by the run -> 161 normal; all 180 nines
+    assert report["anomaly"]["normal_images"] == 161
+    assert report["anomaly"]["anomalies"] == 180
+    assert "held-out 10% validation split" in report["data"]["scored"]
+    assert report["data"]["warnings"] == []
+    assert 0.0 <= report["anomaly"]["auroc"] <= 1.0
+    assert report["anomaly"]["calibration_images"] == 80
+    assert json.loads((tmp_path / "r.json").read_text()) == report
+    for key in ("per_image", "reconstructions", "scores", "roc"):
+        assert (tmp_path / report["files"][key].split("/")[-1]).is_file(), key
+    with open(report["files"]["per_image"]) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 341 and sum(int(r["is_anomaly"]) for r in rows) == 180
+    mse = np.array([float(r["mse"]) for r in rows])
+    assert report["reconstruction"]["mse"] == pytest.approx(mse.mean(), rel=1e-4)
+
+
+def test_denoising_section(runs, tmp_path):
+    report = evaluate(runs / "dae" / "model.keras", "digits", json_path=tmp_path / "d.json")
+    section = report["denoising"]
+    assert (section["noise"], section["level"]) == ("gaussian", 0.5)
+    assert section["gain_db"] == pytest.approx(
+        section["denoised_psnr_db"] - section["noisy_psnr_db"]
+    )
+    assert "denoising" in report["files"]
+
+
+def test_likelihood_section_and_bounds_order(runs, tmp_path):
+    report = evaluate(
+        runs / "vae" / "model.keras",
+        "digits",
+        json_path=tmp_path / "v.json",
+        iwae_samples=50,
+        verbose=False,
+    )
+    section = report["likelihood"]
+    assert section["iwae_samples"] == 50 and section["data"].startswith("binarised")
+    # the importance-weighted bound is tighter than the ELBO
+    assert section["iwae_bound_nats"] > section["elbo_nats"]
+    assert section["nll_nats"] == pytest.approx(-section["iwae_bound_nats"])
+
+
+def test_other_data_is_scored_whole(runs, tmp_path):
+    report = evaluate(
+        runs / "ae" / "model.keras",
+        "digits",
+        json_path=tmp_path / "all.json",
+        held_out=False,
+        max_examples=100,
+    )
+    assert report["data"]["images"] == 100 and "all of digits" in report["data"]["scored"]
+
+
+def test_cli_evaluate_and_its_errors(runs, tmp_path, capsys):
+    assert (
+        tfgen(
+            "evaluate",
+            "--model",
+            runs / "ae" / "model.keras",
+            "--data",
+            "digits",
+            "--json",
+            tmp_path / "c.json",
+            "--anomaly-classes",
+            "9",
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "anomaly: auroc" in out and "reconstruction: mse" in out
+    assert (
+        tfgen(
+            "evaluate",
+            "--model",
+            runs / "gan" / "model.keras",
+            "--data",
+            "digits",
+            "--json",
+            tmp_path / "g.json",
+        )
+        == 2
+    )
+    assert "measures autoencoders and VAEs" in capsys.readouterr().err
+    assert (
+        tfgen(
+            "evaluate",
+            "--model",
+            runs / "dae" / "model.keras",
+            "--data",
+            "digits",
+            "--json",
+            tmp_path / "n.json",
+            "--noise",
+            "blur:1",
+        )
+        == 2
+    )
+    assert "noise must be one of" in capsys.readouterr().err

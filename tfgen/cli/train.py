@@ -1,0 +1,73 @@
+"""`tfgen train MODEL --data SOURCE --epochs N ...`"""
+
+from tfgen.cli.arguments import (
+    add_data_arguments,
+    data_options,
+    fraction,
+    parse_assignments,
+    positive_float,
+    positive_int,
+)
+
+# kept in step with tfgen.models.MODELS (a test checks); listed here so --help needs no TF
+MODEL_NAMES = ("ae", "sparse_ae", "denoising_ae", "vae", "dcgan")
+
+
+def add_parser(verbs):
+    p = verbs.add_parser(
+        "train",
+        help="train a model on a data source",
+        description="Train a model; re-run with the same --workdir to resume.",
+    )
+    p.add_argument("model", choices=MODEL_NAMES, help="the model to train")
+    add_data_arguments(p)
+    p.add_argument("--epochs", type=positive_int, required=True, help="total epochs")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="default: 64")
+    p.add_argument("--workdir", help="checkpoint, state and TensorBoard logs (default: runs/MODEL)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="hparams",
+        help="a model hyperparameter, e.g. --set latent_dim=64 --set g_widths=128,64; repeatable",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=positive_float,
+        help="stop cleanly after this wall-clock time, saving the model",
+    )
+    p.add_argument("--seed", type=int, default=0, help="default: 0")
+    p.add_argument(
+        "--validation-split",
+        type=fraction,
+        help="fraction held out for validation (default: 0.1 for autoencoders, none for GANs)",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args):
+    from tfgen.training import train
+
+    workdir = args.workdir or f"runs/{args.model}"
+    result = train(
+        args.model,
+        args.data,
+        epochs=args.epochs,
+        workdir=workdir,
+        batch_size=args.batch_size,
+        hparams=parse_assignments(args.hparams),
+        max_seconds=args.max_seconds,
+        seed=args.seed,
+        validation_split="default" if args.validation_split is None else args.validation_split,
+        **data_options(args),
+    )
+    if result.stopped_by == "already_trained":
+        print(
+            f"{workdir} already holds {result.epochs} trained epochs (asked for {args.epochs}); "
+            "nothing to do. Raise --epochs to continue training."
+        )
+    else:
+        note = " (stopped by --max-seconds)" if result.stopped_by == "max_seconds" else ""
+        print(f"trained {args.model} to epoch {result.epochs} in {result.seconds:.1f} s{note}")
+    print(f"model: {result.paths.model}\nTensorBoard: tensorboard --logdir {result.paths.logs}")

@@ -1,0 +1,89 @@
+"""Report sections for the autoencoder family: reconstruction, denoising, likelihood, anomaly."""
+
+import numpy as np
+import tensorflow as tf
+
+from tfgen.metrics import (
+    auroc,
+    detection_rates,
+    elbo,
+    iwae_bound,
+    per_image_bce,
+    per_image_mse,
+    psnr,
+    quantile_threshold,
+    roc_curve,
+)
+from tfgen.models.autoencoder import corrupt
+
+
+def reconstruction(model, images):
+    """(summary, per-image columns) of MSE, BCE and PSNR of the reconstructions."""
+    reconstructions = model.reconstruct(images)
+    mse = per_image_mse(images, reconstructions)
+    columns = {"mse": mse, "bce": per_image_bce(images, reconstructions), "psnr_db": psnr(mse)}
+    summary = {name: float(np.mean(values)) for name, values in columns.items()}
+    summary["psnr_db_median"] = float(np.median(columns["psnr_db"]))
+    return summary, columns, reconstructions
+
+
+def denoising(model, images, noise, level, seed):
+    """PSNR of the corrupted input and of its reconstruction, both against the clean image."""
+    noisy = corrupt(tf.constant(images), noise, level, tf.constant([seed, 1], tf.int64)).numpy()
+    denoised = model.reconstruct(noisy)
+    noisy_psnr = psnr(per_image_mse(images, noisy))
+    denoised_psnr = psnr(per_image_mse(images, denoised))
+    summary = {
+        "noise": noise,
+        "level": level,
+        "noisy_psnr_db": float(noisy_psnr.mean()),
+        "denoised_psnr_db": float(denoised_psnr.mean()),
+        "gain_db": float(denoised_psnr.mean() - noisy_psnr.mean()),
+    }
+    columns = {"noisy_psnr_db": noisy_psnr, "denoised_psnr_db": denoised_psnr}
+    return summary, columns, noisy, denoised
+
+
+def likelihood(vae, images, iwae_samples, seed, progress=None):
+    """ELBO and the IWAE bound per image, in nats, on the data the model assumes."""
+    data = vae.evaluation_inputs(images)
+    elbos = elbo(vae, data, seed=seed)
+    bounds = iwae_bound(vae, data, iwae_samples, seed=seed, progress=progress)
+    summary = {
+        "data": "binarised (one fixed Bernoulli draw)" if vae.binarize else "as given (continuous)",
+        "likelihood": vae.likelihood,
+        "elbo_nats": float(elbos.mean()),
+        "negative_elbo_nats": float(-elbos.mean()),
+        "iwae_samples": iwae_samples,
+        "iwae_bound_nats": float(bounds.mean()),
+        "nll_nats": float(-bounds.mean()),
+    }
+    return summary, {"elbo_nats": elbos, "iwae_bound_nats": bounds}
+
+
+def anomaly(scores, is_anomaly, score_name, quantile, seed):
+    """AUROC over every image, and the rates at a threshold calibrated on normal images.
+
+    The normal images are split in two by a seeded permutation: the threshold is the
+    `quantile` of the first half's scores (a validation quantile), and the rates are measured
+    on the second half plus every anomaly, which the threshold never saw.
+    """
+    normal = np.flatnonzero(~is_anomaly)
+    order = np.random.default_rng(seed).permutation(normal)
+    calibration, held_back = order[: len(order) // 2], order[len(order) // 2 :]
+    threshold = quantile_threshold(scores[calibration], quantile)
+    test = np.concatenate([held_back, np.flatnonzero(is_anomaly)])
+    summary = {
+        "score": score_name,
+        "normal_images": int(len(normal)),
+        "anomalies": int(is_anomaly.sum()),
+        "auroc": auroc(scores, is_anomaly),
+        "threshold": threshold,
+        "threshold_quantile": quantile,
+        "calibration_images": int(len(calibration)),
+        **{
+            f"at_threshold_{k}": v
+            for k, v in detection_rates(scores[test], is_anomaly[test], threshold).items()
+        },
+    }
+    return summary, roc_curve(scores, is_anomaly)

@@ -1,0 +1,33 @@
+"""Anomaly detection from per-image scores (higher = more anomalous)."""
+
+import numpy as np
+from sklearn import metrics
+
+
+def auroc(scores, is_anomaly):
+    """Area under the ROC curve: the chance a random anomaly outscores a random normal image."""
+    return float(metrics.roc_auc_score(np.asarray(is_anomaly, bool), np.asarray(scores)))
+
+
+def roc_curve(scores, is_anomaly):
+    """(false positive rates, true positive rates) over all thresholds."""
+    fpr, tpr, _ = metrics.roc_curve(np.asarray(is_anomaly, bool), np.asarray(scores))
+    return fpr, tpr
+
+
+def quantile_threshold(normal_scores, quantile):
+    """The threshold that flags a fraction 1 - `quantile` of normal validation images."""
+    return float(np.quantile(np.asarray(normal_scores, np.float64), quantile))
+
+
+def detection_rates(scores, is_anomaly, threshold):
+    """True/false positive rates, precision and accuracy of flagging `scores > threshold`."""
+    flagged = np.asarray(scores) > threshold
+    anomaly = np.asarray(is_anomaly, bool)
+    tp, fp = int(np.sum(flagged & anomaly)), int(np.sum(flagged & ~anomaly))
+    return {
+        "true_positive_rate": tp / max(1, int(anomaly.sum())),
+        "false_positive_rate": fp / max(1, int((~anomaly).sum())),
+        "precision": tp / max(1, tp + fp),
+        "accuracy": float(np.mean(flagged == anomaly)),
+    }
