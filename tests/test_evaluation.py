@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.test_cli import tfgen
+from tfgen.errors import InputError
 from tfgen.evaluation import evaluate
 
 
@@ -94,8 +95,12 @@ def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
     assert report["anomaly"]["anomalies"] == 180
     assert "held-out 10% validation split" in report["data"]["scored"]
     assert report["data"]["warnings"] == []
-    assert 0.0 <= report["anomaly"]["auroc"] <= 1.0
-    assert report["anomaly"]["calibration_images"] == 80
+    section = report["anomaly"]
+    assert section["score"] == "error_map_peak" and section["error_window"] == 7
+    assert set(section["auroc_by_score"]) == {"error_map_peak", "reconstruction_mse"}
+    assert section["auroc"] == section["auroc_by_score"]["error_map_peak"]
+    assert 0.0 <= section["auroc"] <= 1.0
+    assert section["calibration_images"] == 80
     assert json.loads((tmp_path / "r.json").read_text()) == report
     for key in ("per_image", "reconstructions", "scores", "roc"):
         assert (tmp_path / report["files"][key].split("/")[-1]).is_file(), key
@@ -104,6 +109,8 @@ def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
     assert len(rows) == 341 and sum(int(r["is_anomaly"]) for r in rows) == 180
     mse = np.array([float(r["mse"]) for r in rows])
     assert report["reconstruction"]["mse"] == pytest.approx(mse.mean(), rel=1e-4)
+    nines = np.array([float(r["score_error_map_peak"]) for r in rows if r["is_anomaly"] == "1"])
+    assert len(nines) == 180
 
 
 def test_denoising_section(runs, tmp_path):
@@ -129,6 +136,36 @@ def test_likelihood_section_and_bounds_order(runs, tmp_path):
     # the importance-weighted bound is tighter than the ELBO
     assert section["iwae_bound_nats"] > section["elbo_nats"]
     assert section["nll_nats"] == pytest.approx(-section["iwae_bound_nats"])
+
+
+def test_vae_anomaly_scores_include_the_likelihood(runs, tmp_path):
+    report = evaluate(
+        runs / "vae" / "model.keras",
+        "digits",
+        json_path=tmp_path / "va.json",
+        anomaly_classes=[9],
+        anomaly_score="negative_iwae",
+        iwae_samples=20,
+        verbose=False,
+    )
+    section = report["anomaly"]
+    assert set(section["auroc_by_score"]) == {
+        "error_map_peak",
+        "reconstruction_mse",
+        "negative_elbo",
+        "negative_iwae",
+    }
+    assert section["auroc"] == section["auroc_by_score"]["negative_iwae"]
+    # trained on every digit, the nines are not news to it
+    assert report["data"]["warnings"] == ["the anomaly classes were part of the training data"]
+    with pytest.raises(InputError, match="anomaly_score for Autoencoder must be one of"):
+        evaluate(
+            runs / "ae" / "model.keras",
+            "digits",
+            json_path=tmp_path / "x.json",
+            anomaly_classes=[9],
+            anomaly_score="negative_elbo",
+        )
 
 
 def test_other_data_is_scored_whole(runs, tmp_path):

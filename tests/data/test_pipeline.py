@@ -90,8 +90,9 @@ def test_classes_keep_only_those_labels_before_the_split():
 
     images, labels = load_examples("digits", pixel_range=(0, 1), classes=[3, 9])
     assert set(labels.tolist()) == {3, 9} and len(labels) == 183 + 180
-    train, val = load_dataset("digits", classes=range(9), validation_split=0.1, subset="both",
-                              batch_size=2000)
+    train, val = load_dataset(
+        "digits", classes=range(9), validation_split=0.1, subset="both", batch_size=2000
+    )
     assert len(next(iter(val))[1]) == 161  # 10% of the 1617 digits 0-8
     assert 9 not in set(next(iter(train))[1].numpy().tolist())
     with pytest.raises(InputError, match=r"no example has a label in classes=\[11\]"):

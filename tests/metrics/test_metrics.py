@@ -39,3 +39,20 @@ def test_auroc_and_threshold_rates():
         "precision": 0.5,
         "accuracy": 0.6,
     }
+
+
+def test_error_map_peak_hand_computed():
+    from tfgen.metrics import error_map_peak
+
+    images = np.zeros((1, 9, 9, 1))
+    reconstructions = images.copy()
+    reconstructions[0, 3:6, 3:6, 0] = 1.0  # a 3x3 blob of squared error 1
+    # the window covering the blob averages 9/9; a 5x5 window 9/25; the whole image 9/81
+    assert error_map_peak(images, reconstructions, window=3)[0] == pytest.approx(1.0)
+    assert error_map_peak(images, reconstructions, window=5)[0] == pytest.approx(9 / 25)
+    assert per_image_mse(images, reconstructions)[0] == pytest.approx(9 / 81)
+    # the same error spread thinly scores the same MSE but a lower peak
+    spread = np.zeros((1, 9, 9, 1))
+    spread[0, ::3, ::3, 0] = 1.0
+    assert per_image_mse(images, spread)[0] == pytest.approx(9 / 81)
+    assert error_map_peak(images, spread, window=3)[0] == pytest.approx(1 / 9)

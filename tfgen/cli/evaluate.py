@@ -23,6 +23,19 @@ def add_parser(verbs):
         help="labels to score as anomalies against the rest, e.g. 9",
     )
     p.add_argument(
+        "--anomaly-score",
+        choices=("error_map_peak", "reconstruction_mse", "negative_elbo", "negative_iwae"),
+        default="error_map_peak",
+        help="the score thresholded and plotted (AUROC is reported for every score); "
+        "default: the peak of the smoothed squared-error map",
+    )
+    p.add_argument(
+        "--error-window",
+        type=positive_int,
+        default=7,
+        help="side of the window the error map is averaged over (default: 7)",
+    )
+    p.add_argument(
         "--iwae-samples",
         type=positive_int,
         default=5000,
@@ -59,6 +72,8 @@ def run(args):
         args.data,
         json_path=args.json,
         anomaly_classes=args.anomaly_classes,
+        anomaly_score=args.anomaly_score,
+        error_window=args.error_window,
         iwae_samples=args.iwae_samples,
         threshold_quantile=args.threshold_quantile,
         noise=parse_noise(args.noise),

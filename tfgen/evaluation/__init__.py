@@ -24,6 +24,8 @@ from tfgen.models.autoencoder import DenoisingAutoencoder
 from tfgen.models.base import AutoencoderMixin
 from tfgen.models.vae import VAE
 
+ANOMALY_SCORES = ("error_map_peak", "reconstruction_mse", "negative_elbo", "negative_iwae")
+
 
 def evaluate(
     model_path,
@@ -31,6 +33,8 @@ def evaluate(
     *,
     json_path,
     anomaly_classes=None,
+    anomaly_score="error_map_peak",
+    error_window=7,
     iwae_samples=5000,
     threshold_quantile=0.95,
     noise=None,
@@ -46,6 +50,9 @@ def evaluate(
         json_path: the JSON report; its siblings `<stem>.per_image.csv` and `<stem>.*.png`
             hold per-image values and plots.
         anomaly_classes: labels to treat as anomalies (e.g. [9]); adds the anomaly section.
+        anomaly_score: the score whose threshold and plots are reported (AUROC is reported for
+            every score): "error_map_peak" (the peak of the `error_window`-smoothed squared-error
+            map), "reconstruction_mse", or for a VAE "negative_elbo" / "negative_iwae".
         iwae_samples: K of the importance-weighted bound (VAE); 5000 is the literature's
             NLL estimate, smaller is faster.
         threshold_quantile: the anomaly threshold's quantile of normal validation scores.
@@ -60,17 +67,11 @@ def evaluate(
         The report as a dict (also written to `json_path`).
 
     Raises:
-        InputError: the model is not of the autoencoder family, or the data is unusable.
+        InputError: the model is not of the autoencoder family, a bad option, or unusable data.
     """
     start = time.monotonic()
     model = load_model(model_path)
-    if not isinstance(model, AutoencoderMixin):
-        raise InputError(
-            f"{model_path}: `tfgen evaluate` measures autoencoders and VAEs; "
-            f"{type(model).__name__} sample metrics are not available yet."
-        )
-    if not 0.0 < threshold_quantile < 1.0:
-        raise InputError(f"threshold_quantile must be in (0, 1). Received: {threshold_quantile!r}")
+    _check_options(model, model_path, anomaly_score, threshold_quantile)
     subject = evaluation_data(
         model,
         model_path,
@@ -81,7 +82,58 @@ def evaluate(
         **data_options,
     )
     files = _files(json_path)
-    report = {
+    report = _header(model, model_path, data, subject, seed, held_out, max_examples)
+    summary, columns, reconstructions = autoencoders.reconstruction(model, subject.images)
+    report["reconstruction"] = summary
+    _write_comparison(files["reconstructions"], subject.images, reconstructions)
+    noise = noise or (
+        (model.noise, model.noise_level) if isinstance(model, DenoisingAutoencoder) else None
+    )
+    if noise is not None:
+        summary, more, noisy, denoised = autoencoders.denoising(model, subject.images, *noise, seed)
+        report["denoising"], columns = summary, {**columns, **more}
+        _write_comparison(files["denoising"], subject.images, noisy, denoised)
+    likelihood_columns = None
+    if isinstance(model, VAE):
+        progress = keras.utils.Progbar(len(subject.images), unit_name="image") if verbose else None
+        report["likelihood"], likelihood_columns = autoencoders.likelihood(
+            model, subject.images, iwae_samples, seed, progress
+        )
+        columns.update(likelihood_columns)
+    if subject.is_anomaly is not None:
+        scores = autoencoders.anomaly_scores(
+            subject.images, reconstructions, error_window, likelihood_columns
+        )
+        report["anomaly"] = _anomaly_section(
+            scores, subject.is_anomaly, anomaly_score, threshold_quantile, seed, files
+        )
+        report["anomaly"]["error_window"] = error_window
+        columns.update({f"score_{name}": values for name, values in scores.items()})
+    _write_csv(files["per_image"], subject, columns)
+    report["files"] = {k: str(v) for k, v in files.items() if Path(v).exists()}
+    report["seconds"] = round(time.monotonic() - start, 2)
+    write_json_atomic(json_path, report)
+    return report
+
+
+def _check_options(model, model_path, anomaly_score, threshold_quantile):
+    if not isinstance(model, AutoencoderMixin):
+        raise InputError(
+            f"{model_path}: `tfgen evaluate` measures autoencoders and VAEs; "
+            f"{type(model).__name__} sample metrics are not available yet."
+        )
+    allowed = ANOMALY_SCORES if isinstance(model, VAE) else ANOMALY_SCORES[:2]
+    if anomaly_score not in allowed:
+        raise InputError(
+            f"anomaly_score for {type(model).__name__} must be one of {allowed}. "
+            f"Received: {anomaly_score!r}"
+        )
+    if not 0.0 < threshold_quantile < 1.0:
+        raise InputError(f"threshold_quantile must be in (0, 1). Received: {threshold_quantile!r}")
+
+
+def _header(model, model_path, data, subject, seed, held_out, max_examples):
+    return {
         "tfgen_version": tfgen.__version__,
         "model": {
             "path": str(model_path),
@@ -97,40 +149,19 @@ def evaluate(
         },
         "settings": {"seed": seed, "held_out": held_out, "max_examples": max_examples},
     }
-    summary, columns, reconstructions = autoencoders.reconstruction(model, subject.images)
-    report["reconstruction"] = summary
-    _write_comparison(files["reconstructions"], subject.images, reconstructions)
-    noise = noise or (
-        (model.noise, model.noise_level) if isinstance(model, DenoisingAutoencoder) else None
+
+
+def _anomaly_section(scores, is_anomaly, primary, quantile, seed, files):
+    summary, (fpr, tpr) = autoencoders.anomaly(scores, is_anomaly, primary, quantile, seed)
+    score = scores[primary]
+    plots.histograms(
+        files["scores"],
+        {"normal": score[~is_anomaly], "anomalies": score[is_anomaly]},
+        primary,
+        threshold=summary["threshold"],
     )
-    if noise is not None:
-        summary, more, noisy, denoised = autoencoders.denoising(model, subject.images, *noise, seed)
-        report["denoising"], columns = summary, {**columns, **more}
-        _write_comparison(files["denoising"], subject.images, noisy, denoised)
-    score, score_name = columns["mse"], "reconstruction MSE"
-    if isinstance(model, VAE):
-        progress = keras.utils.Progbar(len(subject.images), unit_name="image") if verbose else None
-        summary, more = autoencoders.likelihood(model, subject.images, iwae_samples, seed, progress)
-        report["likelihood"], columns = summary, {**columns, **more}
-        score, score_name = -more["iwae_bound_nats"], f"negative IWAE bound (K={iwae_samples})"
-    if subject.is_anomaly is not None:
-        summary, (fpr, tpr) = autoencoders.anomaly(
-            score, subject.is_anomaly, score_name, threshold_quantile, seed
-        )
-        report["anomaly"] = summary
-        plots.histograms(
-            files["scores"],
-            {"normal": score[~subject.is_anomaly], "anomalies": score[subject.is_anomaly]},
-            score_name,
-            threshold=summary["threshold"],
-        )
-        plots.roc(files["roc"], fpr, tpr, summary["auroc"])
-        columns["anomaly_score"] = score
-    _write_csv(files["per_image"], subject, columns)
-    report["files"] = {k: str(v) for k, v in files.items() if Path(v).exists()}
-    report["seconds"] = round(time.monotonic() - start, 2)
-    write_json_atomic(json_path, report)
-    return report
+    plots.roc(files["roc"], fpr, tpr, summary["auroc"])
+    return summary
 
 
 def _files(json_path):

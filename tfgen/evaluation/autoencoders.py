@@ -7,6 +7,7 @@ from tfgen.metrics import (
     auroc,
     detection_rates,
     elbo,
+    error_map_peak,
     iwae_bound,
     per_image_bce,
     per_image_mse,
@@ -61,29 +62,44 @@ def likelihood(vae, images, iwae_samples, seed, progress=None):
     return summary, {"elbo_nats": elbos, "iwae_bound_nats": bounds}
 
 
-def anomaly(scores, is_anomaly, score_name, quantile, seed):
-    """AUROC over every image, and the rates at a threshold calibrated on normal images.
+def anomaly_scores(images, reconstructions, window, likelihood_columns=None):
+    """Every anomaly score that fits the model, per image (higher = more anomalous)."""
+    scores = {
+        "error_map_peak": error_map_peak(images, reconstructions, window),
+        "reconstruction_mse": per_image_mse(images, reconstructions),
+    }
+    if likelihood_columns is not None:
+        scores["negative_elbo"] = -likelihood_columns["elbo_nats"]
+        scores["negative_iwae"] = -likelihood_columns["iwae_bound_nats"]
+    return scores
+
+
+def anomaly(scores, is_anomaly, primary, quantile, seed):
+    """AUROC of every score over every image, and for the `primary` score the rates at a
+    threshold calibrated on normal images.
 
     The normal images are split in two by a seeded permutation: the threshold is the
     `quantile` of the first half's scores (a validation quantile), and the rates are measured
     on the second half plus every anomaly, which the threshold never saw.
     """
+    score = scores[primary]
     normal = np.flatnonzero(~is_anomaly)
     order = np.random.default_rng(seed).permutation(normal)
     calibration, held_back = order[: len(order) // 2], order[len(order) // 2 :]
-    threshold = quantile_threshold(scores[calibration], quantile)
+    threshold = quantile_threshold(score[calibration], quantile)
     test = np.concatenate([held_back, np.flatnonzero(is_anomaly)])
     summary = {
-        "score": score_name,
+        "score": primary,
         "normal_images": int(len(normal)),
         "anomalies": int(is_anomaly.sum()),
-        "auroc": auroc(scores, is_anomaly),
+        "auroc": auroc(score, is_anomaly),
+        "auroc_by_score": {name: auroc(values, is_anomaly) for name, values in scores.items()},
         "threshold": threshold,
         "threshold_quantile": quantile,
         "calibration_images": int(len(calibration)),
         **{
             f"at_threshold_{k}": v
-            for k, v in detection_rates(scores[test], is_anomaly[test], threshold).items()
+            for k, v in detection_rates(score[test], is_anomaly[test], threshold).items()
         },
     }
-    return summary, roc_curve(scores, is_anomaly)
+    return summary, roc_curve(score, is_anomaly)
