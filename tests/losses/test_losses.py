@@ -7,13 +7,15 @@ import pytest
 import tensorflow as tf
 
 from tfgen.losses import (
+    bce_discriminator_loss,
     bernoulli_nll,
-    discriminator_loss,
     gaussian_kl,
     gaussian_nll,
     minimax_generator_loss,
     non_saturating_generator_loss,
 )
+
+discriminator_loss = bce_discriminator_loss
 
 LN2 = math.log(2.0)
 
