@@ -9,6 +9,8 @@ signature, so an image is identified by its seed (as with StyleGAN's `--seeds`).
 import numpy as np
 import tensorflow as tf
 
+from tfgen.errors import InputError
+
 TRUNCATION_THRESHOLD = 2.0  # tf.random.truncated_normal cuts at 2 standard deviations
 
 
@@ -28,18 +30,26 @@ def training_latents(batch_size, latent_dim, seed, step, stream):
     )
 
 
-def latents_from_seeds(seeds, truncation, latent_dim):
+TRUNCATION_METHODS = ("scale", "resample")
+
+
+def latents_from_seeds(seeds, truncation, latent_dim, method="scale"):
     """One latent vector per (seed, psi) row: the prior at psi = 1, truncated below 1.
 
-    psi = 1 draws z ~ N(0, I). psi < 1 draws each coordinate from N(0, 1) truncated to
-    |z| < 2 and scales it by psi (the truncation trick, Brock et al. 2019, "BigGAN"; scaling
-    toward the mean as in Karras et al. 2019): smaller psi trades diversity for typicality, and
-    psi -> 0 gives the mean latent z = 0.
+    The truncation trick trades diversity for typicality; psi -> 0 gives the mean latent z = 0
+    (hence the "mean image") under both methods, and psi = 1 is the plain prior N(0, I).
+
+    - "scale": each coordinate is drawn from N(0, 1) truncated to |z| < 2 and scaled by psi
+      (scaling toward the mean, as in Karras et al. 2019).
+    - "resample": each coordinate is drawn from N(0, 1) with every value beyond the threshold
+      2 psi redrawn (Brock et al. 2019, "BigGAN"); drawn exactly by inverting the normal CDF
+      on [Phi(-2 psi), Phi(2 psi)] rather than by a redraw loop.
 
     Args:
         seeds: int64[B], one seed per image.
         truncation: float32[B] in (0, 1].
         latent_dim: size of each z.
+        method: "scale" or "resample".
 
     Returns:
         float32[B, latent_dim]; row i depends only on (seeds[i], truncation[i]), so a row is the
@@ -52,10 +62,23 @@ def latents_from_seeds(seeds, truncation, latent_dim):
         seed, psi = row
         key = tf.stack([seed, tf.zeros([], tf.int64)])
         normal = tf.random.stateless_normal([latent_dim], seed=key)
-        truncated = psi * tf.random.stateless_truncated_normal([latent_dim], seed=key)
+        if method == "scale":
+            truncated = psi * tf.random.stateless_truncated_normal([latent_dim], seed=key)
+        else:
+            edge = _normal_cdf(2.0 * psi)
+            u = tf.random.stateless_uniform([latent_dim], seed=key, minval=0.0, maxval=1.0)
+            truncated = tf.math.ndtri((1.0 - edge) + u * (2.0 * edge - 1.0))
         return tf.where(psi >= 1.0, normal, truncated)
 
+    if method not in TRUNCATION_METHODS:
+        raise InputError(
+            f"truncation method must be one of {TRUNCATION_METHODS}. Received: {method!r}"
+        )
     return tf.map_fn(one_row, (seeds, truncation), fn_output_signature=tf.float32)
+
+
+def _normal_cdf(x):
+    return 0.5 * (1.0 + tf.math.erf(x / tf.sqrt(2.0)))
 
 
 def seed_range(seed, n):

@@ -9,7 +9,8 @@ from tests.conftest import run_python
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.models import build_model, load_model
-from tfgen.models.dcgan import DCGAN, build_dcgan
+from tfgen.models.dcgan import build_dcgan
+from tfgen.models.gan import GAN
 from tfgen.sampling import training_latents
 
 TINY = dict(g_widths=[32, 16, 8], d_widths=[8, 16], latent_dim=8)
@@ -59,13 +60,20 @@ def test_one_step_updates_d_k_times_then_g_once():
     assert int(gan.d_optimizer.iterations) == 3 and int(gan.g_optimizer.iterations) == 1
     assert changed(g_before, weights_of(gan.generator))
     assert changed(d_before, weights_of(gan.discriminator))
-    assert set(logs) == {"d_loss", "g_loss", "d_real_acc", "d_fake_acc"}
+    assert set(logs) == {
+        "d_loss",
+        "g_loss",
+        "d_real_acc",
+        "d_fake_acc",
+        "d_grad_norm",
+        "g_grad_norm",
+    }
 
 
 def test_generator_step_leaves_discriminator_locked():
     gan = build_dcgan((8, 8, 1), **TINY)
     d_before, g_before = weights_of(gan.discriminator), weights_of(gan.generator)
-    gan._generator_step(training_latents(16, 8, seed=0, step=0, stream=0))
+    gan.generator_step(training_latents(16, 8, seed=0, step=0, stream=0), None)
     assert not changed(d_before, weights_of(gan.discriminator))
     assert changed(g_before, weights_of(gan.generator))
 
@@ -85,9 +93,9 @@ def test_d_accuracy_metrics_follow_logit_signs():
 
 
 def test_minimax_loss_selectable_and_bad_options_rejected():
-    assert build_dcgan((8, 8, 1), generator_loss="minimax", **TINY).generator_loss == "minimax"
-    with pytest.raises(InputError, match="generator_loss must be one of"):
-        build_dcgan((8, 8, 1), generator_loss="hinge", **TINY)
+    assert build_dcgan((8, 8, 1), loss="minimax", **TINY).adversarial_loss == "minimax"
+    with pytest.raises(InputError, match="loss must be one of"):
+        build_dcgan((8, 8, 1), loss="kl", **TINY)
     with pytest.raises(InputError, match="d_steps must be a positive integer"):
         build_dcgan((8, 8, 1), d_steps=0, **TINY)
     with pytest.raises(InputError, match="unknown hyperparameter.*'lr'.*it accepts"):
@@ -97,9 +105,9 @@ def test_minimax_loss_selectable_and_bad_options_rejected():
 
 
 def test_config_round_trip():
-    gan = build_dcgan((8, 8, 1), d_steps=2, generator_loss="minimax", seed=7, **TINY)
-    clone = DCGAN.from_config(gan.get_config())
-    assert (clone.d_steps, clone.generator_loss, clone.seed, clone.latent_dim) == (
+    gan = build_dcgan((8, 8, 1), d_steps=2, loss="minimax", seed=7, **TINY)
+    clone = GAN.from_config(gan.get_config())
+    assert (clone.d_steps, clone.adversarial_loss, clone.seed, clone.latent_dim) == (
         2,
         "minimax",
         7,

@@ -2,7 +2,7 @@
 
 import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tfgen.errors import InputError
@@ -14,8 +14,12 @@ from tfgen.models.autoencoder import (
     build_denoising_autoencoder,
     build_sparse_autoencoder,
 )
-from tfgen.models.dcgan import DCGAN, build_dcgan
+from tfgen.models.cgan import CGAN_OPTIONS, ConditionalGAN, build_cgan
+from tfgen.models.dcgan import DCGAN_OPTIONS, build_dcgan
+from tfgen.models.gan import GAN, GAN_OPTIONS, build_gan
 from tfgen.models.vae import VAE, build_vae
+from tfgen.models.vaegan import VAEGAN, build_vaegan
+from tfgen.models.wgan_gp import WGAN_GP_OPTIONS, build_wgan_gp
 
 
 @dataclass(frozen=True)
@@ -27,12 +31,20 @@ class ModelSpec:
         pixel_range: the range its input pixels are scaled to.
         validation_split: fraction held out by default (None for models without a test step).
         drop_remainder: train on full batches only (keeps GAN step shapes static).
+        options: defaults of the options `build` takes as **options (the adversarial ones).
+        needs_labels: `build` takes num_classes from the data and training needs labels.
     """
 
     build: Callable
     pixel_range: tuple
     validation_split: float | None = None
     drop_remainder: bool = False
+    options: dict = field(default_factory=dict)
+    needs_labels: bool = False
+
+
+def _gan(build, options, **kwargs):
+    return ModelSpec(build, GAN.pixel_range, drop_remainder=True, options=options, **kwargs)
 
 
 MODELS = {
@@ -40,7 +52,13 @@ MODELS = {
     "sparse_ae": ModelSpec(build_sparse_autoencoder, SparseAutoencoder.pixel_range, 0.1),
     "denoising_ae": ModelSpec(build_denoising_autoencoder, DenoisingAutoencoder.pixel_range, 0.1),
     "vae": ModelSpec(build_vae, VAE.pixel_range, validation_split=0.1),
-    "dcgan": ModelSpec(build_dcgan, DCGAN.pixel_range, drop_remainder=True),
+    "gan": _gan(build_gan, GAN_OPTIONS),
+    "dcgan": _gan(build_dcgan, DCGAN_OPTIONS),
+    "cgan": _gan(build_cgan, CGAN_OPTIONS, needs_labels=True),
+    "wgan_gp": _gan(build_wgan_gp, WGAN_GP_OPTIONS),
+    "vaegan": ModelSpec(
+        build_vaegan, VAEGAN.pixel_range, validation_split=0.1, drop_remainder=True
+    ),
 }
 
 
@@ -52,15 +70,24 @@ def get_spec(name):
 
 def hparam_defaults(name):
     """The hyperparameters `build_model(name, ...)` accepts, with their defaults."""
-    parameters = inspect.signature(get_spec(name).build).parameters
-    return {k: p.default for k, p in parameters.items() if p.kind is p.KEYWORD_ONLY}
+    spec = get_spec(name)
+    parameters = inspect.signature(spec.build).parameters
+    named = {
+        k: p.default
+        for k, p in parameters.items()
+        if p.kind is p.KEYWORD_ONLY and k != "num_classes"
+    }
+    return {**named, **spec.options}
 
 
-def build_model(name, image_shape, **hparams):
+def build_model(name, image_shape, num_classes=None, **hparams):
     """Builds and compiles model `name` for images of `image_shape` (H, W, C).
 
+    Args:
+        num_classes: the number of labels, for models that condition on them (cgan).
+
     Raises:
-        InputError: unknown model name or hyperparameter.
+        InputError: unknown model name or hyperparameter, or a missing num_classes.
     """
     defaults = hparam_defaults(name)
     unknown = sorted(set(hparams) - set(defaults))
@@ -69,7 +96,14 @@ def build_model(name, image_shape, **hparams):
             f"unknown hyperparameter(s) {unknown} for {name}; it accepts: "
             + ", ".join(f"{k}={v!r}" for k, v in defaults.items())
         )
-    return get_spec(name).build(tuple(image_shape), **hparams)
+    spec = get_spec(name)
+    if spec.needs_labels:
+        if num_classes is None:
+            raise InputError(
+                f"{name} conditions on labels: it needs labelled data (num_classes was not given)."
+            )
+        hparams["num_classes"] = num_classes
+    return spec.build(tuple(image_shape), **hparams)
 
 
 def load_model(path):
@@ -91,8 +125,10 @@ def load_model(path):
 
 __all__ = [
     "MODELS",
+    "GAN",
+    "VAEGAN",
     "Autoencoder",
-    "DCGAN",
+    "ConditionalGAN",
     "DenoisingAutoencoder",
     "SparseAutoencoder",
     "VAE",

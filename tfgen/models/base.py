@@ -11,11 +11,20 @@ from tfgen.sampling import latents_from_seeds, seed_range
 _CHUNK = 256  # images per forward pass when processing many
 
 
-def in_chunks(fn, array, chunk=_CHUNK):
-    """Applies a tensor function to a NumPy array chunk by chunk; returns NumPy."""
-    array = np.asarray(array, np.float32)
+def in_chunks(fn, *arrays, chunk=_CHUNK):
+    """Applies a tensor function to NumPy arrays (sliced alike) chunk by chunk; returns NumPy.
+
+    Floats are passed as float32 and integers as int32.
+    """
+    arrays = [
+        np.asarray(a, np.int32 if np.issubdtype(np.asarray(a).dtype, np.integer) else np.float32)
+        for a in arrays
+    ]
     return np.concatenate(
-        [np.asarray(fn(tf.constant(array[i : i + chunk]))) for i in range(0, len(array), chunk)]
+        [
+            np.asarray(fn(*[tf.constant(a[i : i + chunk]) for a in arrays]))
+            for i in range(0, len(arrays[0]), chunk)
+        ]
     )
 
 
@@ -29,7 +38,9 @@ class LatentImageModelMixin:
             raise InputError(f"z must have shape (N, {self.latent_dim}). Received: shape={z.shape}")
         return in_chunks(self.images_from_latents, z)
 
-    def sample(self, n, seed=0, truncation=1.0):
+    truncation_method = "scale"  # how `sample` truncates below psi = 1 (models may override)
+
+    def sample(self, n, seed=0, truncation=1.0, method=None):
         """`n` images in [0, 1] for the seeds seed, seed + 1, ..., seed + n - 1.
 
         Args:
@@ -38,17 +49,20 @@ class LatentImageModelMixin:
                 signature returns for seed + i.
             truncation: psi in (0, 1]; 1 samples the prior, smaller values trade diversity for
                 typicality (see `tfgen.sampling.latents_from_seeds`).
+            method: "scale" or "resample"; None uses the model's `truncation_method` (the one
+                its exported `sample` signature uses).
         """
-        return self.generate(self.sample_latents(n, seed, truncation))
+        return self.generate(self.sample_latents(n, seed, truncation, method))
 
-    def sample_latents(self, n, seed=0, truncation=1.0):
+    def sample_latents(self, n, seed=0, truncation=1.0, method=None):
         if not isinstance(n, int | np.integer) or n < 1:
             raise InputError(f"n must be a positive integer. Received: n={n!r}")
         if not 0.0 < truncation <= 1.0:
             raise InputError(f"truncation must be in (0, 1]. Received: truncation={truncation!r}")
         seeds = seed_range(seed, n)
         psi = np.full(n, truncation, np.float32)
-        return latents_from_seeds(seeds, psi, self.latent_dim).numpy()
+        method = method or self.truncation_method
+        return latents_from_seeds(seeds, psi, self.latent_dim, method).numpy()
 
 
 class AutoencoderMixin:

@@ -10,6 +10,7 @@ from tfgen.models.architecture import (
     dcgan_kernel_init,
     spatial_plan,
 )
+from tfgen.models.conditioning import image_inputs, output_logit
 
 
 def default_discriminator_widths(halvings):
@@ -18,19 +19,27 @@ def default_discriminator_widths(halvings):
 
 
 def build_discriminator(
-    image_shape, widths=None, kernel_size=4, dropout=0.0, batchnorm=True, name="discriminator"
+    image_shape,
+    widths=None,
+    kernel_size=4,
+    dropout=0.0,
+    batchnorm=True,
+    num_classes=None,
+    conditioning="projection",
+    name="discriminator",
 ):
-    """images (B, H, W, C) in [-1, 1] -> logits (B, 1); D(x) = sigmoid(logit).
+    """images (B, H, W, C) in [-1, 1] [, label (B,)] -> scores (B, 1); for the cross-entropy
+    games the score is a logit and D(x) = sigmoid(logit).
 
     One stride-2 convolution per width, each followed by LeakyReLU(0.2) and optional dropout;
     with `batchnorm`, batch norm follows every convolution but the first (Radford et al. 2016).
+    `num_classes` makes it class-conditional (see `tfgen.models.conditioning`).
     """
     _, _, halvings = spatial_plan(image_shape, smallest=4)
     widths = check_widths("d_widths", widths or default_discriminator_widths(halvings))
     init, gamma = dcgan_kernel_init(), dcgan_gamma_init()
 
-    images = keras.Input(tuple(image_shape), name="images")
-    x = images
+    inputs, x, label = image_inputs(image_shape, num_classes, conditioning)
     for i, filters in enumerate(widths):
         x = layers.Conv2D(filters, kernel_size, 2, padding="same", kernel_initializer=init)(x)
         if batchnorm and i > 0:
@@ -38,6 +47,6 @@ def build_discriminator(
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
-    x = layers.Flatten()(x)
-    logits = layers.Dense(1, kernel_initializer=init, dtype="float32", name="logits")(x)
-    return keras.Model(images, logits, name=name)
+    features = layers.Flatten()(x)
+    logits = output_logit(features, label, num_classes, conditioning, init)
+    return keras.Model(inputs, logits, name=name)

@@ -11,6 +11,7 @@ from tfgen.models.architecture import (
     dcgan_kernel_init,
     spatial_plan,
 )
+from tfgen.models.conditioning import latent_inputs
 
 
 def default_generator_widths(halvings):
@@ -20,9 +21,15 @@ def default_generator_widths(halvings):
 
 
 def build_generator(
-    image_shape, latent_dim=100, widths=None, kernel_size=4, activation="relu", name="generator"
+    image_shape,
+    latent_dim=100,
+    widths=None,
+    kernel_size=4,
+    activation="relu",
+    num_classes=None,
+    name="generator",
 ):
-    """z (B, latent_dim) -> images (B, H, W, C) in [-1, 1].
+    """z (B, latent_dim) [, label (B,)] -> images (B, H, W, C) in [-1, 1].
 
     Dense projection to a (h0, w0, widths[0]) map, then one transposed convolution per further
     width and a last one to C channels, each followed by batch norm and `activation` except the
@@ -35,6 +42,8 @@ def build_generator(
         widths: filters of the projection and of each hidden transposed convolution.
         kernel_size: transposed-convolution kernel size.
         activation: hidden activation, "relu" (DCGAN) or "leaky_relu".
+        num_classes: makes the generator class-conditional: a second input `label`, whose
+            embedding is concatenated to z.
     """
     height, width, channels = image_shape
     start_h, start_w, halvings = spatial_plan(image_shape, smallest=4)
@@ -47,8 +56,8 @@ def build_generator(
     strides = [1] * (len(widths) - halvings) + [2] * halvings
     init, gamma = dcgan_kernel_init(), dcgan_gamma_init()
 
-    z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(start_h * start_w * widths[0], use_bias=False, kernel_initializer=init)(z)
+    inputs, x = latent_inputs(latent_dim, num_classes)
+    x = layers.Dense(start_h * start_w * widths[0], use_bias=False, kernel_initializer=init)(x)
     x = layers.BatchNormalization(momentum=BN_MOMENTUM, gamma_initializer=gamma)(x)
     x = layers.Activation(activation)(x)
     x = layers.Reshape((start_h, start_w, widths[0]))(x)
@@ -63,4 +72,4 @@ def build_generator(
     )(x)
     # float32 output keeps images float32 under mixed precision
     images = layers.Activation("tanh", dtype="float32", name="images")(x)
-    return keras.Model(z, images, name=name)
+    return keras.Model(inputs, images, name=name)

@@ -1,0 +1,134 @@
+"""The class-conditional GAN (Mirza and Osindero 2014): both networks see the label."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgen.errors import InputError
+from tfgen.images import image_grid
+from tfgen.models.base import in_chunks
+from tfgen.models.dcgan.discriminator import build_discriminator
+from tfgen.models.dcgan.generator import build_generator
+from tfgen.models.gan.gan import GAN
+from tfgen.models.gan.options import compiled_adversarial, with_defaults
+from tfgen.sampling import latents_from_seeds, seed_range
+
+CGAN_OPTIONS = with_defaults()
+
+
+@keras.saving.register_keras_serializable(package="tfgen")
+class ConditionalGAN(GAN):
+    """A GAN whose generator takes [z, label] and whose discriminator takes [images, label].
+
+    Training needs labelled data; the generated batch of each step carries the real batch's
+    labels, so D judges each image against its class. Samples can be requested per class.
+
+    Args:
+        num_classes: number of labels (0 .. num_classes - 1).
+        **kwargs: as `GAN`.
+    """
+
+    def __init__(self, generator, discriminator, num_classes, **kwargs):
+        super().__init__(generator, discriminator, **kwargs)
+        if not isinstance(num_classes, int) or num_classes < 2:
+            raise InputError(f"num_classes must be an integer >= 2. Received: {num_classes!r}")
+        self.num_classes = num_classes
+
+    def unpack(self, data):
+        if not isinstance(data, tuple):
+            raise InputError(
+                "a conditional GAN trains on labelled data: batches of "
+                "(images, labels); this data has no labels."
+            )
+        return data[0], tf.cast(data[1], tf.int32)
+
+    def generate_batch(self, z, labels, training=False):
+        return self.generator([z, labels], training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        return self.discriminator([images, labels], training=training)
+
+    def images_from_latents(self, z, labels):
+        return (self.sampling_generator([z, tf.cast(labels, tf.int32)], training=False) + 1.0) / 2.0
+
+    def labels_for(self, n, labels=None):
+        """Per-image labels: cycling 0, 1, ..., K-1 for None, one class for an int, or as given."""
+        if labels is None:
+            labels = np.arange(n) % self.num_classes
+        labels = np.broadcast_to(np.asarray(labels, np.int32), (n,))
+        if labels.min() < 0 or labels.max() >= self.num_classes:
+            raise InputError(
+                f"labels must be in [0, {self.num_classes}). Received: "
+                f"{sorted(set(labels.tolist()))}"
+            )
+        return labels
+
+    def generate(self, z, labels=None):
+        """Images in [0, 1] for latent vectors z and labels (see `labels_for`)."""
+        z = np.asarray(z, np.float32)
+        return in_chunks(self.images_from_latents, z, self.labels_for(len(z), labels))
+
+    def sample(self, n, seed=0, truncation=1.0, method=None, labels=None):
+        """`n` images for seeds seed..seed+n-1 and `labels` (cycling through the classes)."""
+        return self.generate(self.sample_latents(n, seed, truncation, method), labels)
+
+    def sample_per_class(self, per_class, seed=0, truncation=1.0, method=None):
+        """(num_classes * per_class) images: row k is class k, the same seeds in every row."""
+        z = np.tile(self.sample_latents(per_class, seed, truncation, method), (self.num_classes, 1))
+        return self.generate(z, np.repeat(np.arange(self.num_classes), per_class))
+
+    def preview_images(self, batch=None, n=8):
+        """One row per class (up to 10) of the fixed seeds 0..n-1."""
+        classes = min(self.num_classes, 10)
+        z = latents_from_seeds(seed_range(0, n), tf.ones([n]), self.latent_dim).numpy()
+        images = self.generate(np.tile(z, (classes, 1)), np.repeat(np.arange(classes), n))
+        return image_grid(images, columns=n)
+
+    def discriminator_scores(self, images, labels=None):
+        """D's score per image in [0, 1]; without labels, the best score over all classes (an
+        image counts as real if it is a convincing member of some class)."""
+        images = np.asarray(images, np.float32) * 2.0 - 1.0
+        if labels is not None:
+            return self._scores(images, self.labels_for(len(images), labels))
+        per_class = [
+            self._scores(images, np.full(len(images), k, np.int32)) for k in range(self.num_classes)
+        ]
+        return np.max(per_class, axis=0)
+
+    def _scores(self, images, labels):
+        return in_chunks(self.discriminate, images, labels).reshape(-1).astype(np.float64)
+
+    def get_config(self):
+        return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def build_cgan(
+    image_shape,
+    *,
+    num_classes,
+    latent_dim=100,
+    g_widths=None,
+    d_widths=None,
+    kernel_size=4,
+    conditioning="projection",
+    d_batchnorm=True,
+    **options,
+):
+    """A compiled conditional DCGAN: the label embedding is concatenated to z, and D is
+    conditioned by projection (Miyato and Koyama 2018) or by a concatenated label plane
+    (`conditioning="concat"`). `options` as `CGAN_OPTIONS`."""
+    return compiled_adversarial(
+        ConditionalGAN,
+        build_generator(image_shape, latent_dim, g_widths, kernel_size, num_classes=num_classes),
+        build_discriminator(
+            image_shape,
+            d_widths,
+            kernel_size,
+            batchnorm=d_batchnorm,
+            num_classes=num_classes,
+            conditioning=conditioning,
+        ),
+        CGAN_OPTIONS,
+        options,
+        num_classes=num_classes,
+    )

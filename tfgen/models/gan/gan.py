@@ -1,0 +1,357 @@
+"""The adversarial trainer behind every GAN: the game of Goodfellow et al. 2014 run by `fit`."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tfgen.data.pipeline import TANH_RANGE
+from tfgen.errors import InputError
+from tfgen.images import image_grid
+from tfgen.losses import ADVERSARIAL_LOSSES, gradient_penalty, r1_penalty
+from tfgen.models.base import (
+    LatentImageModelMixin,
+    deserialize_submodels,
+    in_chunks,
+    serialize_submodels,
+)
+from tfgen.models.optimizers import (
+    adam,
+    build_optimizer,
+    deserialize_optimizers,
+    serialize_optimizers,
+)
+from tfgen.sampling import (
+    TRUNCATION_METHODS,
+    latents_from_seeds,
+    seed_range,
+    step_seed,
+    training_latents,
+)
+
+SUBMODELS = ("generator", "discriminator")
+_AUX_STREAM = 1000  # seed streams of label noise and penalties, apart from the noise streams
+EVAL_STEP = -1  # the fixed "step" whose noise validation uses
+_HELD_OUT_METRICS = ("d_loss", "g_loss", "d_real_acc", "d_fake_acc")
+
+
+@keras.saving.register_keras_serializable(package="tfgen")
+class GAN(LatentImageModelMixin, keras.Model):
+    """A generator G and a discriminator D trained against each other by `fit`.
+
+    Each step follows Goodfellow et al. 2014, Algorithm 1: `d_steps` (k) updates of D on the
+    real batch and a batch of G(z), each with fresh z, then one update of G through D, whose
+    weights stay locked (only G's gradients are applied). The k updates of D share the step's
+    real batch, as in the Keras WGAN-GP example. Noise is stateless, a function of (seed, step),
+    so a resumed run draws the same noise as an uninterrupted one.
+
+    Args:
+        generator: z (B, latent_dim) -> images (B, H, W, C) in [-1, 1].
+        discriminator: images -> one score per image (a logit for the cross-entropy games).
+        loss: a game of `tfgen.losses.ADVERSARIAL_LOSSES`: "non_saturating", "minimax",
+            "wasserstein", "hinge" or "least_squares".
+        d_steps: discriminator updates per generator update (k).
+        label_smoothing: one-sided: D's target for real images is 1 - s (Salimans et al. 2016).
+        label_noise: the fraction of D's targets flipped at random each step.
+        gradient_penalty: weight of the gradient penalty on real/fake interpolates (Gulrajani
+            et al. 2017; 10 for WGAN-GP); `one_sided_penalty` penalises only norms above 1.
+        r1_gamma: gamma of the R1 penalty on real images (Mescheder et al. 2018).
+        ema_decay: > 0 keeps an exponential moving average of G's weights (Karras et al. 2018;
+            Yazici et al. 2019); sampling and export then use the averaged generator.
+        truncation_method: "scale" or "resample", used by `sample` and the exported signature.
+        seed: seeds the training noise.
+    """
+
+    pixel_range = TANH_RANGE
+    preview_tag = "samples"  # TensorBoard image tag
+
+    def __init__(
+        self,
+        generator,
+        discriminator,
+        loss="non_saturating",
+        d_steps=1,
+        label_smoothing=0.0,
+        label_noise=0.0,
+        gradient_penalty=0.0,
+        one_sided_penalty=False,
+        r1_gamma=0.0,
+        ema_decay=0.0,
+        truncation_method="scale",
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        _check_options(
+            loss,
+            d_steps,
+            label_smoothing,
+            label_noise,
+            gradient_penalty,
+            r1_gamma,
+            ema_decay,
+            truncation_method,
+        )
+        self.generator = generator
+        self.discriminator = discriminator
+        self.latent_dim = int(generator.inputs[0].shape[-1])
+        self.image_shape = tuple(int(d) for d in generator.output_shape[1:])
+        self.adversarial_loss = loss
+        self.d_steps = d_steps
+        self.label_smoothing = float(label_smoothing)
+        self.label_noise = float(label_noise)
+        self.gradient_penalty = float(gradient_penalty)
+        self.one_sided_penalty = bool(one_sided_penalty)
+        self.r1_gamma = float(r1_gamma)
+        self.ema_decay = float(ema_decay)
+        self.truncation_method = truncation_method
+        self.seed = int(seed)
+        self.ema_generator = _averaged_copy(generator) if ema_decay else None
+        self.trackers = {
+            name: keras.metrics.Mean(name=name)
+            for name in (
+                "d_loss",
+                "g_loss",
+                "d_real_acc",
+                "d_fake_acc",
+                "d_grad_norm",
+                "g_grad_norm",
+            )
+        }
+        if gradient_penalty or r1_gamma:
+            self.trackers["d_penalty"] = keras.metrics.Mean(name="d_penalty")
+        self.built = True  # the sub-models are built functional models
+
+    @property
+    def game(self):
+        return ADVERSARIAL_LOSSES[self.adversarial_loss]
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def call(self, z, training=False):
+        return self.generator(z, training=training)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Adam(2e-4, beta_1=0.5) for both by default (Radford et al. 2016)."""
+        kwargs.setdefault("optimizer", None)  # else Keras adds an unused RMSprop
+        super().compile(**kwargs)
+        self.d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
+        self.g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
+        build_optimizer(self.d_optimizer, self.discriminator.trainable_variables)
+        build_optimizer(self.g_optimizer, self.generator.trainable_variables)
+
+    # ---- the training step -------------------------------------------------------------------
+
+    def train_step(self, data):
+        real, labels = self.unpack(data)
+        step = self.g_optimizer.iterations
+        for k in range(self.d_steps):
+            self.discriminator_step(real, labels, step, k)
+        z = training_latents(tf.shape(real)[0], self.latent_dim, self.seed, step, self.d_steps)
+        self.generator_step(z, labels)
+        if self.ema_generator is not None:
+            self._update_ema()
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        """Both losses and D's accuracy on held-out real images against G(z), z fixed, with
+        no update and no penalty: D's real accuracy far above its training value means D is
+        memorising the training images."""
+        real, labels = self.unpack(data)
+        z = training_latents(tf.shape(real)[0], self.latent_dim, self.seed, EVAL_STEP, 0)
+        fake = tf.cast(self.generate_batch(z, labels), real.dtype)
+        real_out = self.discriminate(real, labels)
+        fake_out = self.discriminate(fake, labels)
+        self._track_discriminator(self.game.discriminator(real_out, fake_out), real_out, fake_out)
+        self.trackers["g_loss"].update_state(self.game.generator(fake_out))
+        return {name: self.trackers[name].result() for name in _HELD_OUT_METRICS}
+
+    def discriminator_step(self, real, labels, step, k):
+        """One update of D on the real batch and G(z), z drawn from stream k of this step."""
+        batch = tf.shape(real)[0]
+        z = training_latents(batch, self.latent_dim, self.seed, step, stream=k)
+        aux_seed = step_seed(self.seed, step, _AUX_STREAM + k)
+        fake = tf.cast(self.generate_batch(z, labels, training=True), real.dtype)
+        with tf.GradientTape() as tape:
+            real_out = self.discriminate(real, labels, training=True)
+            fake_out = self.discriminate(fake, labels, training=True)
+            per_example = self._discriminator_loss(real_out, fake_out, aux_seed)
+            penalty = self._penalty(real, fake, labels, aux_seed)
+            loss = tf.nn.compute_average_loss(per_example + penalty)
+        variables = self.discriminator.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        self.d_optimizer.apply_gradients(zip(gradients, variables))
+        self._track_discriminator(per_example, real_out, fake_out)
+        self.trackers["d_grad_norm"].update_state(tf.linalg.global_norm(gradients))
+        if "d_penalty" in self.trackers:
+            self.trackers["d_penalty"].update_state(penalty)
+
+    def generator_step(self, z, labels):
+        """One update of G through D; D's weights are not updated (locked)."""
+        with tf.GradientTape() as tape:
+            fake_out = self.discriminate(
+                self.generate_batch(z, labels, training=True), labels, training=True
+            )
+            per_example = self.game.generator(fake_out)
+            loss = tf.nn.compute_average_loss(per_example)
+        variables = self.generator.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        self.g_optimizer.apply_gradients(zip(gradients, variables))
+        self.trackers["g_loss"].update_state(per_example)
+        self.trackers["g_grad_norm"].update_state(tf.linalg.global_norm(gradients))
+
+    def _discriminator_loss(self, real_out, fake_out, seed):
+        if not self.game.cross_entropy:
+            return self.game.discriminator(real_out, fake_out)
+        batch = tf.shape(real_out)[0]
+        real_target = tf.fill([batch], 1.0 - self.label_smoothing)
+        fake_target = tf.zeros([batch])
+        if self.label_noise:
+            flip = tf.random.stateless_uniform([2, batch], seed) < self.label_noise
+            real_target = tf.where(flip[0], 0.0, real_target)
+            fake_target = tf.where(flip[1], 1.0, fake_target)
+        return self.game.discriminator(real_out, fake_out, real_target, fake_target)
+
+    def _penalty(self, real, fake, labels, seed):
+        """The gradient and R1 penalties per example, in float32 (zeros when both are off)."""
+        penalty = tf.zeros([tf.shape(real)[0]])
+
+        def critic(images):
+            return self.discriminate(images, labels, training=True)
+
+        if self.gradient_penalty:
+            penalty += self.gradient_penalty * gradient_penalty(
+                critic, real, fake, seed, self.one_sided_penalty
+            )
+        if self.r1_gamma:
+            penalty += 0.5 * self.r1_gamma * r1_penalty(critic, real)
+        return penalty
+
+    def _track_discriminator(self, per_example, real_out, fake_out):
+        real_out = tf.reshape(tf.cast(real_out, tf.float32), [-1])
+        fake_out = tf.reshape(tf.cast(fake_out, tf.float32), [-1])
+        decision = self.game.decision
+        if decision is None:  # an uncalibrated critic: split halfway between the two means
+            decision = 0.5 * (tf.reduce_mean(real_out) + tf.reduce_mean(fake_out))
+        self.trackers["d_loss"].update_state(per_example)
+        self.trackers["d_real_acc"].update_state(tf.cast(real_out > decision, tf.float32))
+        self.trackers["d_fake_acc"].update_state(tf.cast(fake_out < decision, tf.float32))
+
+    def _update_ema(self):
+        """ema <- d * ema + (1 - d) * w, with d warmed up as in tf.train.ExponentialMovingAverage
+        (num_updates) so early averages are not dominated by the random initialisation."""
+        step = tf.cast(self.g_optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
+        # the copy is frozen, so pair weights by position and ask the live generator
+        for average, weight in zip(self.ema_generator.weights, self.generator.weights):
+            if weight.trainable:
+                average.assign(decay * average + (1.0 - decay) * weight)
+            else:
+                average.assign(weight)  # batch-norm statistics follow the live generator
+
+    # ---- hooks for conditional models --------------------------------------------------------
+
+    def unpack(self, data):
+        """(images, labels or None) of a batch; labels are not needed here."""
+        return (data[0] if isinstance(data, tuple) else data), None
+
+    def generate_batch(self, z, labels, training=False):
+        return self.generator(z, training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        return self.discriminator(images, training=training)
+
+    # ---- inference -----------------------------------------------------------------------------
+
+    @property
+    def sampling_generator(self):
+        """The generator `sample`, `generate` and export use: the averaged one under EMA."""
+        return self.ema_generator if self.ema_generator is not None else self.generator
+
+    def images_from_latents(self, z):
+        """G(z) mapped from [-1, 1] to [0, 1], inference mode."""
+        return (self.sampling_generator(z, training=False) + 1.0) / 2.0
+
+    def preview_images(self, batch=None, n=64):
+        """A grid of the fixed-seed samples (seeds 0..n-1) shown in TensorBoard each epoch."""
+        z = latents_from_seeds(seed_range(0, n), tf.ones([n]), self.latent_dim)
+        return image_grid(self.images_from_latents(z).numpy(), columns=8)
+
+    def discriminator_scores(self, images):
+        """D's output for images in [0, 1] (NumPy), one per image."""
+        images = np.asarray(images, np.float32) * 2.0 - 1.0  # D reads [-1, 1]
+        return in_chunks(self.discriminate, images).reshape(-1).astype(np.float64)
+
+    # ---- saving ---------------------------------------------------------------------------------
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            **serialize_submodels(self, SUBMODELS),
+            "loss": self.adversarial_loss,
+            "d_steps": self.d_steps,
+            "label_smoothing": self.label_smoothing,
+            "label_noise": self.label_noise,
+            "gradient_penalty": self.gradient_penalty,
+            "one_sided_penalty": self.one_sided_penalty,
+            "r1_gamma": self.r1_gamma,
+            "ema_decay": self.ema_decay,
+            "truncation_method": self.truncation_method,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**deserialize_submodels(config, SUBMODELS))
+
+    def get_compile_config(self):
+        return serialize_optimizers(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)
+
+    def compile_from_config(self, config):
+        self.compile(**deserialize_optimizers(config))
+
+
+def _averaged_copy(generator):
+    """A frozen copy of `generator` with the same weights, for the moving average."""
+    copy = keras.models.clone_model(generator)
+    copy.set_weights(generator.get_weights())
+    copy.trainable = False
+    copy.name = "ema_generator"
+    return copy
+
+
+def _check_options(
+    loss,
+    d_steps,
+    label_smoothing,
+    label_noise,
+    gradient_penalty_weight,
+    r1_gamma,
+    ema_decay,
+    truncation_method,
+):
+    if loss not in ADVERSARIAL_LOSSES:
+        raise InputError(f"loss must be one of {sorted(ADVERSARIAL_LOSSES)}. Received: {loss!r}")
+    if not isinstance(d_steps, int) or d_steps < 1:
+        raise InputError(f"d_steps must be a positive integer. Received: d_steps={d_steps!r}")
+    if (label_smoothing or label_noise) and not ADVERSARIAL_LOSSES[loss].cross_entropy:
+        raise InputError(
+            f"label_smoothing and label_noise change cross-entropy targets; the {loss!r} loss "
+            "has none. Use loss=non_saturating or minimax, or drop them."
+        )
+    for name, value, upper in [
+        ("label_smoothing", label_smoothing, 0.5),
+        ("label_noise", label_noise, 0.5),
+        ("ema_decay", ema_decay, 1.0),
+    ]:
+        if not 0.0 <= value < upper:
+            raise InputError(f"{name} must be in [0, {upper}). Received: {name}={value!r}")
+    for name, value in [("gradient_penalty", gradient_penalty_weight), ("r1_gamma", r1_gamma)]:
+        if not value >= 0.0:
+            raise InputError(f"{name} must be >= 0. Received: {name}={value!r}")
+    if truncation_method not in TRUNCATION_METHODS:
+        raise InputError(
+            f"truncation_method must be one of {TRUNCATION_METHODS}. "
+            f"Received: {truncation_method!r}"
+        )

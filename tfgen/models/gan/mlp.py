@@ -1,0 +1,65 @@
+"""The original GAN (Goodfellow et al. 2014) with multilayer-perceptron networks.
+
+Dense layers keep Keras' default Glorot (Xavier) uniform initialisation (Glorot and Bengio
+2010), which keeps activation variances steady through the layers.
+"""
+
+import math
+
+import keras
+from keras import layers
+
+from tfgen.models.architecture import check_widths
+from tfgen.models.gan.gan import GAN
+from tfgen.models.gan.options import compiled_adversarial, with_defaults
+
+GAN_OPTIONS = with_defaults()
+
+
+def build_mlp_generator(image_shape, latent_dim=100, widths=(256, 512, 1024), name="generator"):
+    """z -> images in [-1, 1]: Dense + batch norm + LeakyReLU(0.2) per width, then tanh."""
+    widths = check_widths("g_widths", widths)
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in widths:
+        x = layers.Dense(units)(x)
+        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.LeakyReLU(0.2)(x)
+    x = layers.Dense(math.prod(image_shape))(x)
+    x = layers.Activation("tanh", dtype="float32")(x)
+    images = layers.Reshape(tuple(image_shape), name="images")(x)
+    return keras.Model(z, images, name=name)
+
+
+def build_mlp_discriminator(image_shape, widths=(512, 256), dropout=0.3, name="discriminator"):
+    """images -> one logit: Dense + LeakyReLU(0.2) + dropout per width (dropout as in the
+    paper's discriminator)."""
+    widths = check_widths("d_widths", widths)
+    images = keras.Input(tuple(image_shape), name="images")
+    x = layers.Flatten()(images)
+    for units in widths:
+        x = layers.Dense(units)(x)
+        x = layers.LeakyReLU(0.2)(x)
+        if dropout:
+            x = layers.Dropout(dropout)(x)
+    logits = layers.Dense(1, dtype="float32", name="logits")(x)
+    return keras.Model(images, logits, name=name)
+
+
+def build_gan(
+    image_shape,
+    *,
+    latent_dim=100,
+    g_widths=(256, 512, 1024),
+    d_widths=(512, 256),
+    d_dropout=0.3,
+    **options,
+):
+    """A compiled GAN with MLP generator and discriminator; `options` as `GAN_OPTIONS`."""
+    return compiled_adversarial(
+        GAN,
+        build_mlp_generator(image_shape, latent_dim, g_widths),
+        build_mlp_discriminator(image_shape, d_widths, d_dropout),
+        GAN_OPTIONS,
+        options,
+    )

@@ -1,0 +1,3 @@
+from tfgen.models.vaegan.vaegan import VAEGAN, build_vaegan
+
+__all__ = ["VAEGAN", "build_vaegan"]

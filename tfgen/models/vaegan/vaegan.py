@@ -1,0 +1,266 @@
+"""VAE-GAN (Larsen et al. 2016): a VAE whose decoder is also the generator of a GAN.
+
+The encoder and decoder minimise reconstruction + beta x KL + lambda x adversarial (the
+source notes' "scaled sum of the typical loss plus an adversarial loss"); the discriminator
+learns to tell real images from reconstructions and from decodings of prior samples.
+"""
+
+import keras
+import tensorflow as tf
+
+from tfgen.data.pipeline import UNIT_RANGE
+from tfgen.errors import InputError
+from tfgen.losses import ADVERSARIAL_LOSSES, bernoulli_nll, gaussian_kl
+from tfgen.models.autoencoder.decoder import build_decoder
+from tfgen.models.autoencoder.encoder import build_encoder
+from tfgen.models.base import (
+    AutoencoderMixin,
+    LatentImageModelMixin,
+    deserialize_submodels,
+    in_chunks,
+    serialize_submodels,
+)
+from tfgen.models.dcgan.discriminator import build_discriminator
+from tfgen.models.optimizers import (
+    adam,
+    build_optimizer,
+    deserialize_optimizers,
+    serialize_optimizers,
+)
+from tfgen.sampling import step_seed
+
+SUBMODELS = ("encoder", "decoder", "discriminator")
+
+
+@keras.saving.register_keras_serializable(package="tfgen")
+class VAEGAN(AutoencoderMixin, LatentImageModelMixin, keras.Model):
+    """Encoder q(z|x), decoder/generator p(x|z), discriminator D.
+
+    Each step: D is updated on real images against reconstructions and decoded prior samples;
+    then the encoder and decoder minimise, per image in nats,
+        Bernoulli NLL(x | dec(z)) + beta * KL(q(z|x) || N(0, I)) + adversarial_weight * G loss,
+    the G loss averaged over the reconstructions and the prior decodings, through a locked D.
+    D sees images in [0, 1]. Tracked: loss, reconstruction_loss, kl_loss, d_loss, g_loss,
+    d_real_acc, d_fake_acc.
+
+    Args:
+        beta: weight of the KL term.
+        adversarial_weight: lambda, weight of the adversarial term.
+        loss: the adversarial game (`tfgen.losses.ADVERSARIAL_LOSSES`).
+        seed: seeds the noise.
+    """
+
+    pixel_range = UNIT_RANGE
+    preview_tag = "reconstructions"
+    code_head = "z_mean"
+
+    def __init__(
+        self,
+        encoder,
+        decoder,
+        discriminator,
+        beta=1.0,
+        adversarial_weight=1.0,
+        loss="non_saturating",
+        seed=0,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if loss not in ADVERSARIAL_LOSSES:
+            raise InputError(
+                f"loss must be one of {sorted(ADVERSARIAL_LOSSES)}. Received: {loss!r}"
+            )
+        for name, value in [("beta", beta), ("adversarial_weight", adversarial_weight)]:
+            if not value >= 0:
+                raise InputError(f"{name} must be >= 0. Received: {name}={value!r}")
+        self.encoder, self.decoder, self.discriminator = encoder, decoder, discriminator
+        self.latent_dim = int(decoder.input_shape[-1])
+        self.image_shape = tuple(int(d) for d in decoder.output_shape[1:])
+        self.beta = float(beta)
+        self.adversarial_weight = float(adversarial_weight)
+        self.adversarial_loss = loss
+        self.seed = int(seed)
+        self.trackers = {
+            name: keras.metrics.Mean(name=name)
+            for name in (
+                "loss",
+                "reconstruction_loss",
+                "kl_loss",
+                "d_loss",
+                "g_loss",
+                "d_real_acc",
+                "d_fake_acc",
+            )
+        }
+        self.built = True
+
+    @property
+    def game(self):
+        return ADVERSARIAL_LOSSES[self.adversarial_loss]
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """`g_optimizer` updates the encoder and decoder together; Adam(2e-4, 0.5) by default."""
+        kwargs.setdefault("optimizer", None)
+        super().compile(**kwargs)
+        self.d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
+        self.g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
+        build_optimizer(self.d_optimizer, self.discriminator.trainable_variables)
+        build_optimizer(self.g_optimizer, self.autoencoder_variables)
+
+    @property
+    def autoencoder_variables(self):
+        return self.encoder.trainable_variables + self.decoder.trainable_variables
+
+    def train_step(self, data):
+        images = data[0] if isinstance(data, tuple) else data
+        step = self.g_optimizer.iterations
+        batch = tf.shape(images)[0]
+        z_prior = tf.random.stateless_normal(
+            tf.stack([batch, self.latent_dim]), step_seed(self.seed, step, 1)
+        )
+        eps = tf.random.stateless_normal(
+            tf.stack([batch, self.latent_dim]), step_seed(self.seed, step, 0)
+        )
+        self._discriminator_step(images, eps, z_prior)
+        self._autoencoder_step(images, eps, z_prior)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data):
+        """The autoencoder's terms and D's accuracy on held-out images, fixed noise, no update."""
+        images = data[0] if isinstance(data, tuple) else data
+        shape = tf.stack([tf.shape(images)[0], self.latent_dim])
+        eps = tf.random.stateless_normal(shape, step_seed(self.seed, -1, 0))
+        z_prior = tf.random.stateless_normal(shape, step_seed(self.seed, -1, 1))
+        posterior, recon_logits, prior_logits = self._decode_both(images, eps, z_prior, False)
+        reconstruction = bernoulli_nll(images, recon_logits)
+        kl = gaussian_kl(posterior["z_mean"], posterior["z_log_var"])
+        real_out = self.discriminator(images)
+        recon_out = self.discriminator(tf.sigmoid(recon_logits))
+        prior_out = self.discriminator(tf.sigmoid(prior_logits))
+        adversarial = 0.5 * (self.game.generator(recon_out) + self.game.generator(prior_out))
+        loss = reconstruction + self.beta * kl + self.adversarial_weight * adversarial
+        decision = self.game.decision if self.game.decision is not None else 0.0
+        fake_out = tf.concat([recon_out, prior_out], 0)
+        for name, value in [
+            ("loss", loss),
+            ("reconstruction_loss", reconstruction),
+            ("kl_loss", kl),
+            ("g_loss", adversarial),
+            ("d_real_acc", tf.cast(real_out > decision, tf.float32)),
+            ("d_fake_acc", tf.cast(fake_out < decision, tf.float32)),
+        ]:
+            self.trackers[name].update_state(value)
+        names = ("loss", "reconstruction_loss", "kl_loss", "g_loss", "d_real_acc", "d_fake_acc")
+        return {name: self.trackers[name].result() for name in names}
+
+    def _decode_both(self, images, eps, z_prior, training):
+        """(posterior, reconstruction logits, prior-sample logits)."""
+        posterior = self.encoder(images, training=training)
+        z = posterior["z_mean"] + tf.exp(0.5 * posterior["z_log_var"]) * eps
+        return (
+            posterior,
+            self.decoder(z, training=training),
+            self.decoder(z_prior, training=training),
+        )
+
+    def _discriminator_step(self, images, eps, z_prior):
+        _, recon_logits, prior_logits = self._decode_both(images, eps, z_prior, training=True)
+        recon, prior = tf.sigmoid(recon_logits), tf.sigmoid(prior_logits)
+        with tf.GradientTape() as tape:
+            real_out = self.discriminator(images, training=True)
+            recon_out = self.discriminator(recon, training=True)
+            prior_out = self.discriminator(prior, training=True)
+            per_example = 0.5 * (
+                self.game.discriminator(real_out, recon_out)
+                + self.game.discriminator(real_out, prior_out)
+            )
+            loss = tf.nn.compute_average_loss(per_example)
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        decision = self.game.decision if self.game.decision is not None else 0.0
+        self.trackers["d_loss"].update_state(per_example)
+        self.trackers["d_real_acc"].update_state(tf.cast(real_out > decision, tf.float32))
+        self.trackers["d_fake_acc"].update_state(
+            tf.cast(tf.concat([recon_out, prior_out], 0) < decision, tf.float32)
+        )
+
+    def _autoencoder_step(self, images, eps, z_prior):
+        with tf.GradientTape() as tape:
+            posterior, recon_logits, prior_logits = self._decode_both(images, eps, z_prior, True)
+            reconstruction = bernoulli_nll(images, recon_logits)
+            kl = gaussian_kl(posterior["z_mean"], posterior["z_log_var"])
+            adversarial = 0.5 * (
+                self.game.generator(self.discriminator(tf.sigmoid(recon_logits), training=True))
+                + self.game.generator(self.discriminator(tf.sigmoid(prior_logits), training=True))
+            )
+            per_example = reconstruction + self.beta * kl + self.adversarial_weight * adversarial
+            loss = tf.nn.compute_average_loss(per_example)
+        variables = self.autoencoder_variables  # D stays locked
+        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        for name, value in [
+            ("loss", per_example),
+            ("reconstruction_loss", reconstruction),
+            ("kl_loss", kl),
+            ("g_loss", adversarial),
+        ]:
+            self.trackers[name].update_state(value)
+
+    def discriminator_scores(self, images):
+        """D's score per image in [0, 1] (D reads [0, 1] here)."""
+        return in_chunks(self.discriminator, images).reshape(-1).astype("float64")
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            **serialize_submodels(self, SUBMODELS),
+            "beta": self.beta,
+            "adversarial_weight": self.adversarial_weight,
+            "loss": self.adversarial_loss,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**deserialize_submodels(config, SUBMODELS))
+
+    def get_compile_config(self):
+        return serialize_optimizers(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)
+
+    def compile_from_config(self, config):
+        self.compile(**deserialize_optimizers(config))
+
+
+def build_vaegan(
+    image_shape,
+    *,
+    latent_dim=32,
+    widths=None,
+    hidden=256,
+    d_widths=None,
+    beta=1.0,
+    adversarial_weight=1.0,
+    loss="non_saturating",
+    d_learning_rate=2e-4,
+    g_learning_rate=2e-4,
+    d_beta_1=0.5,
+    g_beta_1=0.5,
+    seed=0,
+):
+    """A compiled VAE-GAN: convolutional encoder/decoder (as `vae`), DCGAN discriminator."""
+    model = VAEGAN(
+        build_encoder(image_shape, latent_dim, "conv", widths, hidden),
+        build_decoder(image_shape, latent_dim, "conv", widths, hidden),
+        build_discriminator(image_shape, d_widths),
+        beta=beta,
+        adversarial_weight=adversarial_weight,
+        loss=loss,
+        seed=seed,
+    )
+    model.compile(
+        d_optimizer=adam(d_learning_rate, d_beta_1), g_optimizer=adam(g_learning_rate, g_beta_1)
+    )
+    return model
