@@ -56,6 +56,8 @@ def test_train_writes_checkpoint_state_and_tensorboard_logs(trained_gan):
     for tag in ("epoch_d_loss", "epoch_g_loss", "epoch_d_real_acc", "epoch_d_fake_acc"):
         assert scalars[tag] == [0, 1], tag
     assert event_tags(trained_gan / "logs" / "images")["samples"] == [0, 1]
+    # the health monitor runs by default for GANs
+    assert event_tags(trained_gan / "logs" / "health")["health/diversity_ratio"] == [0, 1]
 
 
 def test_sample_writes_png_grid(trained_gan, tmp_path, capsys):
@@ -207,7 +209,7 @@ def test_changed_hyperparameters_on_resume_are_refused(trained_gan, capsys):
 @pytest.mark.parametrize(
     "argv",
     [
-        ["train", "gan", "--data", "digits", "--epochs", "1"],
+        ["train", "no_such_model", "--data", "digits", "--epochs", "1"],
         ["train", "dcgan", "--data", "digits", "--epochs", "0"],
         ["sample", "--model", "m.keras", "--out", "x.png", "--truncation", "1.5"],
     ],

@@ -102,3 +102,25 @@ def project_2d(codes):
     centred = codes - codes.mean(axis=0)
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     return centred @ vt[:2].T
+
+
+def interpolate_seeds(model, seed_a, seed_b, steps=8, method="slerp", truncation=1.0, labels=None):
+    """Images along the path between the latents of two sample seeds: (steps, H, W, C).
+
+    Spherical interpolation keeps the path where the Gaussian prior puts its mass; the linear
+    path's midpoints have unusually small norms (White 2016).
+    """
+    if method not in INTERPOLATIONS:
+        raise InputError(f"method must be one of {sorted(INTERPOLATIONS)}. Received: {method!r}")
+    a = model.sample_latents(1, seed_a, truncation)[0]
+    b = model.sample_latents(1, seed_b, truncation)[0]
+    path = INTERPOLATIONS[method](a, b, np.linspace(0.0, 1.0, steps))
+    return model.generate(path) if labels is None else model.generate(path, labels)
+
+
+def psi_sweep(model, n, psis=(1.0, 0.8, 0.6, 0.4, 0.2), seed=0, method=None):
+    """The same `n` seeds at each truncation psi: (len(psis) * n, H, W, C), one row per psi,
+    showing the quality/diversity trade-off (rows grow more typical and alike as psi falls)."""
+    return np.concatenate(
+        [model.sample(n, seed=seed, truncation=psi, method=method) for psi in psis]
+    )

@@ -22,11 +22,12 @@ from tfgen.callbacks import (
     NaNGuard,
     TimeBudget,
     TrainingDiverged,
+    TrainingHealthMonitor,
 )
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.models import build_model, get_spec, hparam_defaults, load_model
-from tfgen.models.base import AutoencoderMixin
+from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
 
 DEFAULT = "default"
 
@@ -73,6 +74,7 @@ def train(
     max_seconds=None,
     seed=0,
     validation_split=DEFAULT,
+    monitor=True,
     verbose="auto",
     **data_options,
 ):
@@ -89,6 +91,8 @@ def train(
         seed: seeds weight initialisation, the data split and shuffle, and the model's noise.
         validation_split: fraction held out for validation; "default" uses the model's own
             default (0.1 for autoencoders, none for GANs).
+        monitor: for adversarial models, run the `TrainingHealthMonitor` (D winning outright,
+            mode collapse, diverging losses).
         **data_options: passed to `tfgen.data.load_dataset`: image_size, channels, classes,
             skip_errors, tfds_data_dir. Recorded with the run, so evaluation can rebuild the
             same held-out split.
@@ -113,10 +117,14 @@ def train(
         _check_same_run(state, model_name, hparams, paths.workdir)
 
     keras.utils.set_random_seed(seed)
-    train_ds, val_ds = _datasets(data, spec, batch_size, split, seed, data_options)
+    train_ds, val_ds, info = _datasets(data, spec, batch_size, split, seed, data_options)
     done = state["epochs"] if state else 0
     image_shape = _images(train_ds.element_spec).shape[1:]
-    model = load_model(paths.model) if state else build_model(model_name, image_shape, **hparams)
+    model = (
+        load_model(paths.model)
+        if state
+        else build_model(model_name, image_shape, num_classes=info.num_classes, **hparams)
+    )
     if done >= epochs:
         return TrainResult(model, paths, done, 0.0, stopped_by="already_trained")
 
@@ -130,20 +138,9 @@ def train(
         "data_options": data_options,
         "tfgen_version": tfgen.__version__,
     }
-    preview_images, preview_labels = _preview(val_ds if val_ds is not None else train_ds)
+    preview = _preview(val_ds if val_ds is not None else train_ds)
     budget = TimeBudget(max_seconds) if max_seconds else None
-    callbacks = [
-        NaNGuard(),  # first: a diverged step must never reach the checkpoint
-        *([budget] if budget else []),
-        keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
-        ImageSummaries(paths.logs, batch=preview_images),
-        *(
-            [LatentProjector(paths.logs, preview_images, preview_labels)]
-            if isinstance(model, AutoencoderMixin)
-            else []
-        ),
-        EpochCheckpoint(paths.model, paths.state, run_facts),
-    ]
+    callbacks = _callbacks(model, paths, preview, budget, run_facts, monitor)
     start = time.monotonic()
     history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
     return TrainResult(
@@ -154,6 +151,22 @@ def train(
         history={k: [float(v) for v in vs] for k, vs in history.history.items()},
         stopped_by="max_seconds" if budget and budget.stopped else None,
     )
+
+
+def _callbacks(model, paths, preview, budget, run_facts, monitor):
+    """The run's callbacks, in an order that matters: the NaN guard before the checkpoint."""
+    images, labels = preview
+    callbacks = [
+        NaNGuard(),  # first: a diverged step must never reach the checkpoint
+        *([budget] if budget else []),
+        keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
+        ImageSummaries(paths.logs, batch=images),
+    ]
+    if isinstance(model, AutoencoderMixin):
+        callbacks.append(LatentProjector(paths.logs, images, labels))
+    if monitor and hasattr(model, "discriminator") and isinstance(model, LatentImageModelMixin):
+        callbacks.append(TrainingHealthMonitor(paths.logs, images, labels))
+    return [*callbacks, EpochCheckpoint(paths.model, paths.state, run_facts)]
 
 
 def _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths):
@@ -194,8 +207,12 @@ def _datasets(data, spec, batch_size, split, seed, data_options):
         **data_options,
     )
     if not split:
-        return load_dataset(data, **common), None
-    return load_dataset(data, validation_split=split, subset="both", **common)
+        train_ds, info = load_dataset(data, return_info=True, **common)
+        return train_ds, None, info
+    (train_ds, val_ds), info = load_dataset(
+        data, validation_split=split, subset="both", return_info=True, **common
+    )
+    return train_ds, val_ds, info
 
 
 DATA_OPTIONS = ("image_size", "channels", "classes", "skip_errors", "tfds_data_dir")
@@ -211,14 +228,17 @@ PREVIEW_EXAMPLES = 512  # the fixed batch behind TensorBoard's images and projec
 
 
 def _preview(ds):
-    """Up to PREVIEW_EXAMPLES images (and labels, or None) from the start of `ds`."""
+    """Up to PREVIEW_EXAMPLES images (and labels, or None) from the start of `ds`.
+
+    Reads `ds` to the end: stopping early discards a cached dataset's partial cache (with a
+    warning); a full pass fills the cache the first epoch would fill anyway.
+    """
     images, labels = [], []
     for element in ds:
-        images.append(_images(element).numpy())
-        if isinstance(element, tuple):
-            labels.append(element[1].numpy())
-        if sum(len(x) for x in images) >= PREVIEW_EXAMPLES:
-            break
+        if sum(len(x) for x in images) < PREVIEW_EXAMPLES:
+            images.append(_images(element).numpy())
+            if isinstance(element, tuple):
+                labels.append(element[1].numpy())
     images = np.concatenate(images)[:PREVIEW_EXAMPLES]
     return images, np.concatenate(labels)[:PREVIEW_EXAMPLES] if labels else None
 

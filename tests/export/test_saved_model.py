@@ -179,7 +179,7 @@ def test_versions_count_up_and_are_world_readable(gan, tmp_path):
     mode = stat.S_IMODE(os.stat(second).st_mode)
     assert mode == 0o755
     metadata = json.loads((second / METADATA_FILE).read_text())
-    assert metadata["model_class"] == "DCGAN" and metadata["latent_dim"] == 6
+    assert metadata["model_class"] == "GAN" and metadata["latent_dim"] == 6
     assert metadata["signatures"]["sample"]["inputs"]["seed"] == {"dtype": "int64", "shape": [-1]}
 
 
@@ -225,3 +225,53 @@ def test_autoencoder_export_and_encoder_only(tmp_path):
 def test_encoder_only_needs_an_encoder(gan, tmp_path):
     with pytest.raises(InputError, match="has no encoder to export on its own"):
         export_model(gan, "gan", base=tmp_path, encoder_only=True)
+
+
+def test_conditional_gan_export_takes_labels_and_ema_is_served(tmp_path):
+    from tfgen.models import build_model
+
+    cgan = build_model(
+        "cgan",
+        (8, 8, 1),
+        num_classes=10,
+        latent_dim=6,
+        g_widths=[16, 8, 4],
+        d_widths=[4, 8],
+        ema_decay=0.5,
+        truncation_method="resample",
+    )
+    for average in cgan.ema_generator.weights:  # make the average differ from G
+        average.assign(average * 1.5)
+    path = export_model(cgan, "cgan", base=tmp_path)
+    z = np.random.default_rng(5).normal(size=(3, 6)).astype(np.float32)
+    labels = np.array([0, 4, 9], np.int64)
+    outputs, signatures, errors = serve(
+        path,
+        {
+            "generate/z": z,
+            "generate/label": labels,
+            "sample/seed": np.array([1, 2, 3], np.int64),
+            "sample/truncation": np.array([1.0, 0.6, 0.3], np.float32),
+            "sample/label": labels,
+            "generate:range/z": z[:1],
+            "generate:range/label": np.array([10], np.int64),
+            "generate:count/z": z,
+            "generate:count/label": labels[:2],
+        },
+        tmp_path,
+    )
+    assert signatures == ["generate", "sample", "serving_default"]
+    np.testing.assert_allclose(outputs["generate/images"], cgan.generate(z, labels), atol=1e-6)
+    expected = np.concatenate(
+        [
+            cgan.sample(1, seed=s, truncation=t, labels=int(y))
+            for s, t, y in [(1, 1.0, 0), (2, 0.6, 4), (3, 0.3, 9)]
+        ]
+    )
+    np.testing.assert_allclose(outputs["sample/images"], expected, atol=1e-6)
+    live = (cgan.generator([z, labels.astype(np.int32)], training=False).numpy() + 1) / 2
+    assert not np.allclose(outputs["generate/images"], live)  # the average is served
+    assert "generate: label must be in [0, 10)" in errors["generate:range"]
+    assert "label needs one value per image" in errors["generate:count"]
+    metadata = json.loads((path / METADATA_FILE).read_text())
+    assert metadata["num_classes"] == 10 and metadata["truncation_method"] == "resample"

@@ -2,6 +2,7 @@
 
 from tfgen.callbacks.checkpoint import EpochCheckpoint
 from tfgen.callbacks.guards import NaNGuard, TimeBudget, TrainingDiverged
+from tfgen.callbacks.health import TrainingHealthMonitor, TrainingHealthWarning
 from tfgen.callbacks.image_summaries import ImageSummaries
 from tfgen.callbacks.projector import LatentProjector
 
@@ -12,4 +13,6 @@ __all__ = [
     "NaNGuard",
     "TimeBudget",
     "TrainingDiverged",
+    "TrainingHealthMonitor",
+    "TrainingHealthWarning",
 ]

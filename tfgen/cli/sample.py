@@ -1,4 +1,4 @@
-"""`tfgen sample --model PATH --n N --out grid.png [--seed S] [--truncation PSI]`"""
+"""`tfgen sample --model PATH --n N --out grid.png [--seed S] [--truncation PSI] ...`"""
 
 import time
 
@@ -9,7 +9,10 @@ def add_parser(verbs):
     p = verbs.add_parser(
         "sample",
         help="write a grid of samples as PNG",
-        description="Sample images from a saved model into one PNG grid.",
+        description=(
+            "Sample images from a saved model into one PNG grid; or a truncation sweep, a seed "
+            "interpolation strip, or one row per class."
+        ),
     )
     p.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
     p.add_argument("--n", type=positive_int, default=64, help="number of images (default: 64)")
@@ -26,12 +29,37 @@ def add_parser(verbs):
         default=1.0,
         help="psi in (0, 1]: 1 samples the prior, smaller is more typical",
     )
+    p.add_argument(
+        "--truncation-method",
+        choices=("scale", "resample"),
+        help="scale a 2-sigma truncated normal by psi, or redraw values beyond 2 psi "
+        "(default: the model's, as its exported `sample` uses)",
+    )
     p.add_argument("--columns", type=positive_int, help="grid columns (default: square)")
     p.add_argument(
         "--upscale",
         type=positive_int,
         help="repeat each pixel N times (default: enough for a 256-pixel grid)",
     )
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument(
+        "--psi-sweep",
+        metavar="PSIS",
+        help="rows at these truncations, e.g. 1,0.8,0.6,0.4,0.2 (--n images each)",
+    )
+    kind.add_argument(
+        "--interpolate",
+        type=int,
+        nargs=2,
+        metavar=("SEED_A", "SEED_B"),
+        help="a strip of --n images along the spherical path between two seeds' latents",
+    )
+    kind.add_argument(
+        "--per-class",
+        action="store_true",
+        help="conditional models: one row of --n images per class",
+    )
+    p.add_argument("--label", type=int, help="conditional models: every image of this class")
     p.set_defaults(run=run)
 
 
@@ -46,10 +74,38 @@ def run(args):
             f"{args.model}: a {type(model).__name__} has no latent prior to sample from; "
             "use `tfgen latent` to decode codes of real images."
         )
+    conditional = getattr(model, "num_classes", None) is not None
+    if (args.per_class or args.label is not None) and not conditional:
+        raise InputError(f"{args.model}: --per-class and --label need a conditional model (cgan).")
     start = time.monotonic()
-    images = model.sample(args.n, seed=args.seed, truncation=args.truncation)
-    write_grid(args.out, images, columns=args.columns, upscale=args.upscale)
-    print(
-        f"wrote {args.n} samples (seeds {args.seed}..{args.seed + args.n - 1}, truncation "
-        f"{args.truncation}) to {args.out} in {time.monotonic() - start:.1f} s"
-    )
+    images, columns, what = _draw(model, args)
+    write_grid(args.out, images, columns=args.columns or columns, upscale=args.upscale)
+    print(f"wrote {what} to {args.out} in {time.monotonic() - start:.1f} s")
+
+
+def _draw(model, args):
+    """(images, default columns, description)."""
+    from tfgen import latent
+
+    method, psi = args.truncation_method, args.truncation
+    label = {} if args.label is None else {"labels": args.label}
+    if args.psi_sweep:
+        psis = [float(p) for p in args.psi_sweep.split(",")]
+        images = latent.psi_sweep(model, args.n, psis, seed=args.seed, method=method)
+        return images, args.n, f"a truncation sweep (rows: psi {psis}, seeds {_seeds(args)})"
+    if args.interpolate:
+        a, b = args.interpolate
+        one_class = 0 if getattr(model, "num_classes", None) is not None else None
+        images = latent.interpolate_seeds(
+            model, a, b, args.n, truncation=psi, labels=label.get("labels", one_class)
+        )
+        return images, args.n, f"a {args.n}-step slerp strip from seed {a} to seed {b}"
+    if args.per_class:
+        images = model.sample_per_class(args.n, seed=args.seed, truncation=psi, method=method)
+        return images, args.n, f"{args.n} samples per class (seeds {_seeds(args)})"
+    images = model.sample(args.n, seed=args.seed, truncation=psi, method=method, **label)
+    return images, None, f"{args.n} samples (seeds {_seeds(args)}, truncation {psi})"
+
+
+def _seeds(args):
+    return f"{args.seed}..{args.seed + args.n - 1}"

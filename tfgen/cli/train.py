@@ -10,7 +10,17 @@ from tfgen.cli.arguments import (
 )
 
 # kept in step with tfgen.models.MODELS (a test checks); listed here so --help needs no TF
-MODEL_NAMES = ("ae", "sparse_ae", "denoising_ae", "vae", "dcgan")
+MODEL_NAMES = (
+    "ae",
+    "sparse_ae",
+    "denoising_ae",
+    "vae",
+    "gan",
+    "dcgan",
+    "cgan",
+    "wgan_gp",
+    "vaegan",
+)
 
 
 def add_parser(verbs):
@@ -39,6 +49,9 @@ def add_parser(verbs):
     )
     p.add_argument("--seed", type=int, default=0, help="default: 0")
     p.add_argument(
+        "--no-monitor", action="store_true", help="GANs: turn off the training-health monitor"
+    )
+    p.add_argument(
         "--validation-split",
         type=fraction,
         help="fraction held out for validation (default: 0.1 for autoencoders, none for GANs)",
@@ -59,6 +72,7 @@ def run(args):
         hparams=parse_assignments(args.hparams),
         max_seconds=args.max_seconds,
         seed=args.seed,
+        monitor=not args.no_monitor,
         validation_split="default" if args.validation_split is None else args.validation_split,
         **data_options(args),
     )

@@ -101,6 +101,8 @@ def _write_metadata(staging, model, signatures):
         "input_pixel_range": [0.0, 1.0],
         "latent_dim": model.latent_dim,
         "output_pixel_range": [0.0, 1.0],
+        "truncation_method": getattr(model, "truncation_method", None),
+        "num_classes": getattr(model, "num_classes", None),
         "signatures": signatures,
     }
     path = staging / METADATA_FILE

@@ -67,14 +67,30 @@ ENDPOINT_ORDER = ("reconstruct", "encode", "decode", "sample", "generate")
 
 
 def _generator_endpoints(model):
+    """generate(z[, label]) and sample(seed, truncation[, label]); `label` only for conditional
+    models, one per image."""
     latent_dim = model.latent_dim
+    num_classes = getattr(model, "num_classes", None)
+    label_specs = [] if num_classes is None else [tf.TensorSpec([None], tf.int64, name="label")]
 
-    def generate(z):
+    def images(z, label, where):
+        if num_classes is None:
+            return {"images": model.images_from_latents(z)}
+        label = tf.ensure_shape(label[0], [None])
+        tf.debugging.assert_equal(
+            tf.shape(label), tf.shape(z)[:1], message=f"{where}: label needs one value per image"
+        )
+        message = f"{where}: label must be in [0, {num_classes})"
+        tf.debugging.assert_non_negative(label, message=message)
+        tf.debugging.assert_less(label, tf.constant(num_classes, tf.int64), message=message)
+        return {"images": model.images_from_latents(z, tf.cast(label, tf.int32))}
+
+    def generate(z, *label):
         z = tf.ensure_shape(z, [None, latent_dim])
         tf.debugging.assert_all_finite(z, "generate: z must be finite")
-        return {"images": model.images_from_latents(z)}
+        return images(z, label, "generate")
 
-    def sample(seed, truncation):
+    def sample(seed, truncation, *label):
         seed = tf.ensure_shape(seed, [None])
         truncation = tf.ensure_shape(truncation, [None])
         tf.debugging.assert_equal(
@@ -83,22 +99,20 @@ def _generator_endpoints(model):
             message="sample: seed and truncation need one value per image (equal lengths)",
         )
         tf.debugging.assert_all_finite(truncation, "sample: truncation must be finite")
-        tf.debugging.assert_positive(truncation, message="sample: truncation must be in (0, 1]")
-        tf.debugging.assert_less_equal(
-            truncation, 1.0, message="sample: truncation must be in (0, 1]"
-        )
-        z = latents_from_seeds(seed, truncation, latent_dim)
-        return {"images": model.images_from_latents(z)}
+        message = "sample: truncation must be in (0, 1]"
+        tf.debugging.assert_positive(truncation, message=message)
+        tf.debugging.assert_less_equal(truncation, 1.0, message=message)
+        z = latents_from_seeds(seed, truncation, latent_dim, model.truncation_method)
+        return images(z, label, "sample")
 
     seed_specs = [
         tf.TensorSpec([None], tf.int64, name="seed"),
         tf.TensorSpec([None], tf.float32, name="truncation"),
     ]
+    z_spec = tf.TensorSpec([None, latent_dim], tf.float32, name="z")
     return {
-        "generate": Endpoint(
-            generate, [tf.TensorSpec([None, latent_dim], tf.float32, name="z")], ["images"]
-        ),
-        "sample": Endpoint(sample, seed_specs, ["images"]),
+        "generate": Endpoint(generate, [z_spec, *label_specs], ["images"]),
+        "sample": Endpoint(sample, [*seed_specs, *label_specs], ["images"]),
     }
 
 
@@ -136,9 +150,11 @@ def _autoencoder_endpoints(model):
 
 
 def _resources(model):
-    """The sub-models whose variables the endpoints read (a GAN's discriminator is not served)."""
-    names = ("encoder", "decoder") if hasattr(model, "encoder") else ("generator",)
-    return [getattr(model, n) for n in names]
+    """The sub-models whose variables the endpoints read (a GAN's discriminator is not served;
+    under EMA only the averaged generator is)."""
+    if hasattr(model, "encoder"):
+        return [model.encoder, model.decoder]
+    return [model.sampling_generator]
 
 
 def _shape(spec):
