@@ -7,20 +7,28 @@ from tfgen.metrics.anomaly import (
     quantile_threshold,
     roc_curve,
 )
-from tfgen.metrics.frechet import frechet_distance, gaussian_statistics
+from tfgen.metrics.classifier_score import classifier_score
+from tfgen.metrics.frechet import frechet, frechet_distance, gaussian_statistics
+from tfgen.metrics.kernel import kernel_distance, mmd2_unbiased
 from tfgen.metrics.likelihood import elbo, iwae_bound
+from tfgen.metrics.manifold import precision_recall_density_coverage
 from tfgen.metrics.reconstruction import per_image_bce, per_image_mse, psnr
 
 __all__ = [
     "auroc",
+    "classifier_score",
     "detection_rates",
     "elbo",
     "error_map_peak",
+    "frechet",
     "frechet_distance",
     "gaussian_statistics",
     "iwae_bound",
+    "kernel_distance",
+    "mmd2_unbiased",
     "per_image_bce",
     "per_image_mse",
+    "precision_recall_density_coverage",
     "psnr",
     "quantile_threshold",
     "roc_curve",
