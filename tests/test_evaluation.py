@@ -10,76 +10,55 @@ from tests.test_cli import tfgen
 from tfgen.errors import InputError
 from tfgen.evaluation import evaluate
 
+TRAINING_RUNS = {
+    "ae": [
+        "ae",
+        "--classes",
+        "0-8",
+        "--epochs",
+        2,
+        "--set",
+        "architecture=dense",
+        "--set",
+        "widths=64",
+        "--set",
+        "code_size=8",
+    ],
+    "dae": ["denoising_ae", "--epochs", 1, "--set", "architecture=dense", "--set", "widths=64"],
+    "vae": [
+        "vae",
+        "--epochs",
+        1,
+        "--set",
+        "architecture=dense",
+        "--set",
+        "widths=64",
+        "--set",
+        "latent_dim=2",
+        "--set",
+        "binarize=true",
+    ],
+    "gan": ["dcgan", "--epochs", 1, "--set", "g_widths=16,8,4", "--set", "d_widths=4,8"],
+    "classifier": ["classifier", "--epochs", 4, "--set", "widths=16,32"],
+}
+
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Small models trained for one epoch on the bundled digits."""
+    """Small models trained briefly on the bundled digits, and the classifier exported."""
     root = tmp_path_factory.mktemp("runs")
-    dense = ["--set", "architecture=dense", "--set", "widths=64"]
+    for name, args in TRAINING_RUNS.items():
+        model, *options = args
+        assert tfgen("train", model, "--data", "digits", "--workdir", root / name, *options) == 0
     assert (
         tfgen(
-            "train",
-            "ae",
-            "--data",
-            "digits",
-            "--classes",
-            "0-8",
-            "--epochs",
-            2,
-            "--workdir",
-            root / "ae",
-            *dense,
-            "--set",
-            "code_size=8",
-        )
-        == 0
-    )
-    assert (
-        tfgen(
-            "train",
-            "denoising_ae",
-            "--data",
-            "digits",
-            "--epochs",
-            1,
-            "--workdir",
-            root / "dae",
-            *dense,
-        )
-        == 0
-    )
-    assert (
-        tfgen(
-            "train",
-            "vae",
-            "--data",
-            "digits",
-            "--epochs",
-            1,
-            "--workdir",
-            root / "vae",
-            *dense,
-            "--set",
-            "latent_dim=2",
-            "--set",
-            "binarize=true",
-        )
-        == 0
-    )
-    assert (
-        tfgen(
-            "train",
-            "dcgan",
-            "--data",
-            "digits",
-            "--epochs",
-            1,
-            "--workdir",
-            root / "gan",
-            "--set",
-            "g_widths=16,8,4",
-            "--set",
-            "d_widths=4,8",
+            "export",
+            "--model",
+            root / "classifier" / "model.keras",
+            "--name",
+            "digits_classifier",
+            "--base",
+            root / "exports",
         )
         == 0
     )
@@ -180,47 +159,92 @@ def test_other_data_is_scored_whole(runs, tmp_path):
 
 
 def test_cli_evaluate_and_its_errors(runs, tmp_path, capsys):
+    ae = ["evaluate", "--model", runs / "ae" / "model.keras", "--data", "digits"]
+    assert tfgen(*ae, "--json", tmp_path / "c.json", "--anomaly-classes", "9") == 0
+    out = capsys.readouterr().out
+    assert "anomaly: auroc" in out and "reconstruction: mse" in out
+    classifier = ["evaluate", "--model", runs / "classifier" / "model.keras", "--data", "digits"]
+    assert tfgen(*classifier, "--json", tmp_path / "k.json") == 2
+    assert "measures autoencoders and generative models" in capsys.readouterr().err
+    dae = ["evaluate", "--model", runs / "dae" / "model.keras", "--data", "digits"]
+    assert tfgen(*dae, "--json", tmp_path / "n.json", "--noise", "blur:1") == 2
+    assert "noise must be one of" in capsys.readouterr().err
+    gan = ["evaluate", "--model", runs / "gan" / "model.keras", "--data", "digits"]
+    features = f"classifier:{runs / 'exports' / 'digits_classifier'}"
+    assert tfgen(*gan, "--json", tmp_path / "s.json", "--features", features, "--n", 300) == 0
+    out = capsys.readouterr().out
+    assert "samples: fid" in out and "real-vs-real floor: fid" in out
+
+
+def test_gan_sample_metrics_with_the_real_floor(runs, tmp_path):
+    features = f"classifier:{runs / 'exports' / 'digits_classifier'}"
+    report = evaluate(
+        runs / "gan" / "model.keras",
+        "digits",
+        json_path=tmp_path / "g.json",
+        features=features,
+        samples=600,
+        verbose=False,
+    )
+    section = report["samples"]
+    assert section["features"] == features and section["generated_images"] == 600
+    assert section["real_images"] == 1797  # a GAN trains on every image: FID against all
+    for name in ("fid", "kid", "precision", "recall", "density", "coverage", "classifier_score"):
+        assert name in section and name in section["real_floor"], name
+    # a one-epoch generator is far from the data; two halves of the data are not
+    assert section["fid"] > 3 * section["real_floor"]["fid"]
+    assert section["real_floor"]["precision"] > 0.8 and section["real_floor"]["recall"] > 0.8
+    assert section["fid_checks"]["sqrtm_disagreement"] < 1e-3
+    assert (tmp_path / "g.samples.png").is_file()
+    assert "reconstruction" not in report
+
+
+def test_default_features_find_the_newest_exported_classifier(runs, tmp_path):
+    from tfgen.evaluation.generators import default_features
+    from tfgen.models import load_model
+
+    gan = load_model(runs / "gan" / "model.keras")
+    assert default_features(gan, base=runs / "exports") == (
+        f"classifier:{runs / 'exports' / 'digits_classifier'}"
+    )
+    with pytest.raises(InputError, match="tfgen train classifier"):
+        default_features(gan, base=tmp_path)
+
+
+def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsys):
     assert (
         tfgen(
-            "evaluate",
+            "attack",
+            "fgsm",
             "--model",
-            runs / "ae" / "model.keras",
+            runs / "classifier" / "model.keras",
             "--data",
             "digits",
+            "--eps",
+            "0.1,0.3",
             "--json",
-            tmp_path / "c.json",
-            "--anomaly-classes",
-            "9",
+            tmp_path / "a.json",
         )
         == 0
     )
-    out = capsys.readouterr().out
-    assert "anomaly: auroc" in out and "reconstruction: mse" in out
+    report = json.loads((tmp_path / "a.json").read_text())
+    assert report["images"] == 179 and "held-out" in report["scored"]
+    accuracy = report["accuracy"]
+    assert list(accuracy) == ["0", "0.1", "0.3"] and accuracy["0"] > accuracy["0.3"]
+    assert report["error_rate"]["0.3"] == pytest.approx(1 - accuracy["0.3"])
+    for key in ("curve", "examples"):
+        assert (tmp_path / report["files"][key].split("/")[-1]).is_file()
     assert (
         tfgen(
-            "evaluate",
+            "attack",
+            "fgsm",
             "--model",
             runs / "gan" / "model.keras",
             "--data",
             "digits",
             "--json",
-            tmp_path / "g.json",
+            tmp_path / "b.json",
         )
         == 2
     )
-    assert "measures autoencoders and VAEs" in capsys.readouterr().err
-    assert (
-        tfgen(
-            "evaluate",
-            "--model",
-            runs / "dae" / "model.keras",
-            "--data",
-            "digits",
-            "--json",
-            tmp_path / "n.json",
-            "--noise",
-            "blur:1",
-        )
-        == 2
-    )
-    assert "noise must be one of" in capsys.readouterr().err
+    assert "attacks measure classifiers" in capsys.readouterr().err

@@ -248,6 +248,11 @@ def _images(element):
     return element[0] if isinstance(element, tuple) else element
 
 
+def run_state_of(model_path):
+    """The `train_state.json` of the run that saved `model_path` (beside it), or None."""
+    return _read_state(Path(model_path).parent / "train_state.json")
+
+
 def _read_state(path):
     try:
         return json.loads(Path(path).read_text())

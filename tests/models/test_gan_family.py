@@ -198,3 +198,16 @@ def test_every_model_saves_loads_and_resumes_in_a_fresh_process(tmp_path):
             print(name, int(model.g_optimizer.iterations))
     """)
     assert out.split() == ["cgan", "3", "dcgan", "3", "gan", "3", "vaegan", "3", "wgan_gp", "3"]
+
+
+def test_discriminator_trains_on_fgsm_perturbed_inputs():
+    gan = tiny("dcgan", d_adversarial_eps=0.1)
+    real = tf.random.uniform([8, 8, 8, 1], -1, 1, seed=1)
+    fake = tf.random.uniform([8, 8, 8, 1], -1, 1, seed=2)
+    real_adv, fake_adv = gan._adversarial_inputs(real, fake, None)
+    assert float(tf.reduce_max(tf.abs(real_adv - real))) <= 0.1 + 1e-6
+    score = gan.discriminator
+    assert float(tf.reduce_mean(score(real_adv))) < float(tf.reduce_mean(score(real)))
+    assert float(tf.reduce_mean(score(fake_adv))) > float(tf.reduce_mean(score(fake)))
+    gan.train_step(real)
+    assert int(gan.d_optimizer.iterations) == 1

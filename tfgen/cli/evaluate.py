@@ -1,6 +1,6 @@
 """`tfgen evaluate --model PATH --data SOURCE --json report.json [...]`"""
 
-from tfgen.cli.arguments import add_data_arguments, class_list, positive_int
+from tfgen.cli.arguments import add_data_arguments, class_list, positive_int, truncation
 
 
 def add_parser(verbs):
@@ -58,7 +58,29 @@ def add_parser(verbs):
         action="store_true",
         help="score all of --data even when it is the model's training data",
     )
-    p.add_argument("--n", type=positive_int, help="score at most N images (and N anomalies)")
+    p.add_argument(
+        "--features",
+        metavar="SPEC",
+        help="feature extractor of the sample metrics: classifier:PATH (a tfgen classifier, "
+        "the offline default: the newest exported one), inception, inception:WEIGHTS.h5",
+    )
+    p.add_argument(
+        "--n",
+        type=positive_int,
+        default=10000,
+        help="generated images for the sample metrics (default: 10000)",
+    )
+    p.add_argument(
+        "--truncation",
+        type=truncation,
+        default=1.0,
+        help="psi of the generated images (default: 1)",
+    )
+    p.add_argument(
+        "--max-images",
+        type=positive_int,
+        help="score at most this many real images (and anomalies)",
+    )
     p.add_argument("--seed", type=int, default=0, help="default: 0")
     p.set_defaults(run=run)
 
@@ -78,18 +100,43 @@ def run(args):
         threshold_quantile=args.threshold_quantile,
         noise=parse_noise(args.noise),
         held_out=not args.all_data,
-        max_examples=args.n,
+        max_examples=args.max_images,
+        features=args.features,
+        samples=args.n,
+        truncation=args.truncation,
         seed=args.seed,
         **data_options(args),
     )
     print(f"scored {report['data']['images']} images: {report['data']['scored']}")
     for warning in report["data"]["warnings"]:
         print(f"warning: {warning}")
-    for section in ("reconstruction", "denoising", "likelihood", "anomaly"):
+    for section, names in HEADLINES.items():
         if section in report:
-            figures = {k: v for k, v in report[section].items() if isinstance(v, float)}
-            print(f"{section}: " + ", ".join(f"{k} {v:.4g}" for k, v in figures.items()))
+            print(f"{section}: {_figures(report[section], names)}")
+    if "samples" in report:
+        print(
+            f"real-vs-real floor: {_figures(report['samples']['real_floor'], HEADLINES['samples'])}"
+        )
     print(f"report: {args.json} (plots and per-image CSV beside it)")
+
+
+# the figures printed per report section, in this order (the JSON holds them all)
+HEADLINES = {
+    "reconstruction": ("mse", "bce", "psnr_db"),
+    "denoising": ("noisy_psnr_db", "denoised_psnr_db", "gain_db"),
+    "likelihood": ("negative_elbo_nats", "nll_nats"),
+    "anomaly": (
+        "auroc",
+        "threshold",
+        "at_threshold_true_positive_rate",
+        "at_threshold_false_positive_rate",
+    ),
+    "samples": ("fid", "kid", "precision", "recall", "density", "coverage", "classifier_score"),
+}
+
+
+def _figures(section, names):
+    return ", ".join(f"{name} {section[name]:.4g}" for name in names if name in section)
 
 
 def parse_noise(text):

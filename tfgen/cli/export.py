@@ -21,7 +21,14 @@ def add_parser(verbs):
 def run(args):
     from tfgen.export import export_model
     from tfgen.models import load_model
+    from tfgen.training import run_state_of
 
     model = load_model(args.model)
-    path = export_model(model, args.name, base=args.base, encoder_only=args.encoder_only)
+    path = export_model(
+        model,
+        args.name,
+        base=args.base,
+        encoder_only=args.encoder_only,
+        run=run_state_of(args.model),
+    )
     print(f"exported {args.model} to {path}\ninspect: saved_model_cli show --dir {path} --all")

@@ -20,6 +20,7 @@ MODEL_NAMES = (
     "cgan",
     "wgan_gp",
     "vaegan",
+    "classifier",
 )
 
 

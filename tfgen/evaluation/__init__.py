@@ -2,7 +2,8 @@
 
 For the autoencoder family: reconstruction MSE/BCE/PSNR; for a denoising autoencoder the PSNR
 gain over its noisy input; for a VAE the ELBO and the IWAE bound (nats); and, given anomaly
-classes, AUROC and a quantile threshold.
+classes, AUROC and a quantile threshold. For models that generate: FID, KID, precision/recall,
+density/coverage and the classifier score of samples, each with its real-vs-real floor.
 """
 
 import csv
@@ -17,11 +18,12 @@ from tfgen import plots
 from tfgen.errors import InputError
 from tfgen.evaluation import autoencoders
 from tfgen.evaluation.data import evaluation_data
+from tfgen.evaluation.generators import default_features, sample_metrics
 from tfgen.images import write_grid
 from tfgen.io import atomic_path, write_json_atomic
 from tfgen.models import load_model
 from tfgen.models.autoencoder import DenoisingAutoencoder
-from tfgen.models.base import AutoencoderMixin
+from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
 from tfgen.models.vae import VAE
 
 ANOMALY_SCORES = ("error_map_peak", "reconstruction_mse", "negative_elbo", "negative_iwae")
@@ -32,6 +34,9 @@ def evaluate(
     data,
     *,
     json_path,
+    features=None,
+    samples=10000,
+    truncation=1.0,
     anomaly_classes=None,
     anomaly_score="error_map_peak",
     error_window=7,
@@ -49,6 +54,11 @@ def evaluate(
     Args:
         json_path: the JSON report; its siblings `<stem>.per_image.csv` and `<stem>.*.png`
             hold per-image values and plots.
+        features: the feature extractor of the sample metrics ("classifier:PATH",
+            "inception", ...; see `tfgen.metrics.features`). Models that generate get sample
+            metrics; GANs default to the newest exported classifier for their image shape.
+        samples: generated images for the sample metrics (seeds seed .. seed + samples - 1).
+        truncation: psi of the generated images.
         anomaly_classes: labels to treat as anomalies (e.g. [9]); adds the anomaly section.
         anomaly_score: the score whose threshold and plots are reported (AUROC is reported for
             every score): "error_map_peak" (the peak of the `error_window`-smoothed squared-error
@@ -59,7 +69,7 @@ def evaluate(
         noise: (kind, level) corruption for the denoising section; a denoising autoencoder
             defaults to its own training noise.
         held_out: score the run's held-out split when `data` is what the model trained on.
-        max_examples: score at most this many normal images (and this many anomalies).
+        max_examples: score at most this many real images (and this many anomalies).
         seed: seeds every random draw of the evaluation.
         **data_options: image_size, channels, classes, skip_errors, tfds_data_dir.
 
@@ -67,7 +77,7 @@ def evaluate(
         The report as a dict (also written to `json_path`).
 
     Raises:
-        InputError: the model is not of the autoencoder family, a bad option, or unusable data.
+        InputError: a model evaluate cannot measure, a bad option, or unusable data.
     """
     start = time.monotonic()
     model = load_model(model_path)
@@ -83,6 +93,62 @@ def evaluate(
     )
     files = _files(json_path)
     report = _header(model, model_path, data, subject, seed, held_out, max_examples)
+    columns = {}
+    if isinstance(model, AutoencoderMixin):
+        columns = _autoencoder_sections(
+            report,
+            model,
+            subject,
+            files,
+            noise,
+            iwae_samples,
+            anomaly_score,
+            error_window,
+            threshold_quantile,
+            seed,
+            verbose,
+        )
+    if isinstance(model, LatentImageModelMixin) and (
+        features or not isinstance(model, AutoencoderMixin)
+    ):
+        low, high = model.pixel_range
+        normal = (
+            subject.images if subject.is_anomaly is None else subject.images[~subject.is_anomaly]
+        )
+        progress = keras.utils.Progbar(samples, unit_name="sample") if verbose else None
+        report["samples"], generated = sample_metrics(
+            model,
+            (normal - low) / (high - low),
+            features or default_features(model),
+            samples,
+            seed,
+            truncation,
+            progress,
+        )
+        write_grid(files["samples"], generated[:64], columns=8)
+    if columns:
+        _write_csv(files["per_image"], subject, columns)
+    report["files"] = {k: str(v) for k, v in files.items() if Path(v).exists()}
+    report["seconds"] = round(time.monotonic() - start, 2)
+    write_json_atomic(json_path, report)
+    return report
+
+
+def _autoencoder_sections(
+    report,
+    model,
+    subject,
+    files,
+    noise,
+    iwae_samples,
+    anomaly_score,
+    error_window,
+    threshold_quantile,
+    seed,
+    verbose,
+):
+    """Adds reconstruction, denoising, likelihood and anomaly sections; returns per-image
+    columns."""
     summary, columns, reconstructions = autoencoders.reconstruction(model, subject.images)
     report["reconstruction"] = summary
     _write_comparison(files["reconstructions"], subject.images, reconstructions)
@@ -109,18 +175,14 @@ def evaluate(
         )
         report["anomaly"]["error_window"] = error_window
         columns.update({f"score_{name}": values for name, values in scores.items()})
-    _write_csv(files["per_image"], subject, columns)
-    report["files"] = {k: str(v) for k, v in files.items() if Path(v).exists()}
-    report["seconds"] = round(time.monotonic() - start, 2)
-    write_json_atomic(json_path, report)
-    return report
+    return columns
 
 
 def _check_options(model, model_path, anomaly_score, threshold_quantile):
-    if not isinstance(model, AutoencoderMixin):
+    if not isinstance(model, AutoencoderMixin | LatentImageModelMixin):
         raise InputError(
-            f"{model_path}: `tfgen evaluate` measures autoencoders and VAEs; "
-            f"{type(model).__name__} sample metrics are not available yet."
+            f"{model_path}: `tfgen evaluate` measures autoencoders and generative models; for "
+            f"a {type(model).__name__} use `tfgen attack` (robustness) or its training logs."
         )
     allowed = ANOMALY_SCORES if isinstance(model, VAE) else ANOMALY_SCORES[:2]
     if anomaly_score not in allowed:
@@ -169,6 +231,7 @@ def _files(json_path):
     stem = json_path.with_suffix("")
     names = {
         "per_image": ".per_image.csv",
+        "samples": ".samples.png",
         "reconstructions": ".reconstructions.png",
         "denoising": ".denoising.png",
         "scores": ".scores.png",

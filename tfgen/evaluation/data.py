@@ -1,13 +1,12 @@
 """Which images an evaluation scores: by default the held-out split of the model's own run."""
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 from tfgen.data import load_examples, read_arrays
 from tfgen.errors import InputError
+from tfgen.training import run_state_of
 
 
 @dataclass
@@ -19,12 +18,6 @@ class EvaluationData:
     is_anomaly: np.ndarray | None
     description: str
     warnings: list
-
-
-def run_state_of(model_path):
-    """The `train_state.json` beside a model file saved by `tfgen train`, or None."""
-    path = Path(model_path).parent / "train_state.json"
-    return json.loads(path.read_text()) if path.is_file() else None
 
 
 def evaluation_data(

@@ -23,7 +23,7 @@ METADATA_FILE = "assets.extra/tfgen.json"  # TF Serving ignores assets.extra/ (b
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
-def export_model(model, name, base="saved_models", encoder_only=False):
+def export_model(model, name, base="saved_models", encoder_only=False, run=None):
     """Exports `model`'s serving signatures as the next version of `<base>/<name>`.
 
     Args:
@@ -31,6 +31,8 @@ def export_model(model, name, base="saved_models", encoder_only=False):
         name: the served model's name (letters, digits, `_`, `-`, `.`).
         base: the folder TF Serving's `--model_base_path` points above.
         encoder_only: autoencoders: export the `encode` signature alone.
+        run: facts about the training run (its `train_state.json`: data, epochs, final
+            training and held-out metrics), recorded in the metadata.
 
     Returns:
         Path of the new version folder, e.g. saved_models/dcgan_digits/3.
@@ -52,7 +54,7 @@ def export_model(model, name, base="saved_models", encoder_only=False):
     try:
         archive, signatures = build_archive(model, encoder_only)
         archive.write_out(str(staging), verbose=False)
-        _write_metadata(staging, model, signatures)
+        _write_metadata(staging, model, signatures, run)
         verify_savedmodel(staging, signatures)
         _make_readable(staging)
         return _publish(staging, model_dir)
@@ -92,18 +94,19 @@ def _example_request(inputs):
     return request
 
 
-def _write_metadata(staging, model, signatures):
+def _write_metadata(staging, model, signatures, run):
     metadata = {
         "tfgen_version": tfgen.__version__,
         "tensorflow_version": tf.__version__,
         "model_class": type(model).__name__,
         "image_shape": list(model.image_shape),
         "input_pixel_range": [0.0, 1.0],
-        "latent_dim": model.latent_dim,
+        "latent_dim": getattr(model, "latent_dim", None),
         "output_pixel_range": [0.0, 1.0],
         "truncation_method": getattr(model, "truncation_method", None),
         "num_classes": getattr(model, "num_classes", None),
         "signatures": signatures,
+        "training_run": run,
     }
     path = staging / METADATA_FILE
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -36,6 +36,8 @@ def build_archive(model, encoder_only=False):
         InputError: `encoder_only` for a model without an encoder.
     """
     endpoints = {}
+    if hasattr(model, "logits_of"):  # a classifier
+        endpoints.update(_classifier_endpoints(model))
     if isinstance(model, AutoencoderMixin):
         endpoints.update(_autoencoder_endpoints(model))
     if isinstance(model, LatentImageModelMixin):
@@ -62,8 +64,9 @@ def build_archive(model, encoder_only=False):
     return archive, described
 
 
-# The first present is serving_default: reconstruct for autoencoders, sample for GANs.
-ENDPOINT_ORDER = ("reconstruct", "encode", "decode", "sample", "generate")
+# The first present is serving_default: classify for classifiers, reconstruct for
+# autoencoders, sample for GANs.
+ENDPOINT_ORDER = ("classify", "reconstruct", "encode", "decode", "sample", "generate")
 
 
 def _generator_endpoints(model):
@@ -116,21 +119,40 @@ def _generator_endpoints(model):
     }
 
 
+def checked_images(images, image_shape, where):
+    """Images (B, H, W, C) in [0, 1], finite, checked in the graph."""
+    images = tf.ensure_shape(images, [None, *image_shape])
+    tf.debugging.assert_all_finite(images, f"{where}: images must be finite")
+    message = f"{where}: images must be in [0, 1] (divide 8-bit pixels by 255)"
+    tf.debugging.assert_greater_equal(images, 0.0, message=message)
+    tf.debugging.assert_less_equal(images, 1.0, message=message)
+    return images
+
+
+def _classifier_endpoints(model):
+    def classify(images):
+        outputs = model.network(
+            checked_images(images, model.image_shape, "classify"), training=False
+        )
+        return {
+            "features": outputs["features"],
+            "logits": outputs["logits"],
+            "probabilities": tf.nn.softmax(outputs["logits"]),
+        }
+
+    spec = tf.TensorSpec([None, *model.image_shape], tf.float32, name="images")
+    return {"classify": Endpoint(classify, [spec], ["features", "logits", "probabilities"])}
+
+
 def _autoencoder_endpoints(model):
     image_spec = tf.TensorSpec([None, *model.image_shape], tf.float32, name="images")
     latent_dim = model.latent_dim
     code_name = "z" if model.code_head == "z_mean" else "code"  # a VAE's latent is z
 
-    def checked_images(images, where):
-        images = tf.ensure_shape(images, [None, *model.image_shape])
-        tf.debugging.assert_all_finite(images, f"{where}: images must be finite")
-        message = f"{where}: images must be in [0, 1] (divide 8-bit pixels by 255)"
-        tf.debugging.assert_greater_equal(images, 0.0, message=message)
-        tf.debugging.assert_less_equal(images, 1.0, message=message)
-        return images
-
     def encode(images):
-        return dict(model.encoder(checked_images(images, "encode"), training=False))
+        return dict(
+            model.encoder(checked_images(images, model.image_shape, "encode"), training=False)
+        )
 
     def decode(code):
         code = tf.ensure_shape(code, [None, latent_dim])
@@ -138,7 +160,11 @@ def _autoencoder_endpoints(model):
         return {"images": model.images_from_latents(code)}
 
     def reconstruct(images):
-        return {"images": model(checked_images(images, "reconstruct"), training=False)}
+        return {
+            "images": model(
+                checked_images(images, model.image_shape, "reconstruct"), training=False
+            )
+        }
 
     return {
         "reconstruct": Endpoint(reconstruct, [image_spec], ["images"]),
@@ -152,6 +178,8 @@ def _autoencoder_endpoints(model):
 def _resources(model):
     """The sub-models whose variables the endpoints read (a GAN's discriminator is not served;
     under EMA only the averaged generator is)."""
+    if hasattr(model, "logits_of"):
+        return [model.network]
     if hasattr(model, "encoder"):
         return [model.encoder, model.decoder]
     return [model.sampling_generator]

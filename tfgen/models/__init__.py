@@ -15,6 +15,7 @@ from tfgen.models.autoencoder import (
     build_sparse_autoencoder,
 )
 from tfgen.models.cgan import CGAN_OPTIONS, ConditionalGAN, build_cgan
+from tfgen.models.classifier import Classifier, build_classifier
 from tfgen.models.dcgan import DCGAN_OPTIONS, build_dcgan
 from tfgen.models.gan import GAN, GAN_OPTIONS, build_gan
 from tfgen.models.vae import VAE, build_vae
@@ -56,6 +57,9 @@ MODELS = {
     "dcgan": _gan(build_dcgan, DCGAN_OPTIONS),
     "cgan": _gan(build_cgan, CGAN_OPTIONS, needs_labels=True),
     "wgan_gp": _gan(build_wgan_gp, WGAN_GP_OPTIONS),
+    "classifier": ModelSpec(
+        build_classifier, Classifier.pixel_range, validation_split=0.1, needs_labels=True
+    ),
     "vaegan": ModelSpec(
         build_vaegan, VAEGAN.pixel_range, validation_split=0.1, drop_remainder=True
     ),
@@ -128,6 +132,7 @@ __all__ = [
     "GAN",
     "VAEGAN",
     "Autoencoder",
+    "Classifier",
     "ConditionalGAN",
     "DenoisingAutoencoder",
     "SparseAutoencoder",

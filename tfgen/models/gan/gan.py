@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgen.adversarial import fgsm
 from tfgen.data.pipeline import TANH_RANGE
 from tfgen.errors import InputError
 from tfgen.images import image_grid
@@ -55,6 +56,10 @@ class GAN(LatentImageModelMixin, keras.Model):
         gradient_penalty: weight of the gradient penalty on real/fake interpolates (Gulrajani
             et al. 2017; 10 for WGAN-GP); `one_sided_penalty` penalises only norms above 1.
         r1_gamma: gamma of the R1 penalty on real images (Mescheder et al. 2018).
+        d_adversarial_eps: > 0 trains D on FGSM-perturbed inputs (Goodfellow et al. 2015):
+            real images moved by eps (in the model's pixel range) in the direction that lowers
+            D's score, generated ones in the direction that raises it, i.e. that raise D's
+            loss under any of the games; a robustness regulariser for D.
         ema_decay: > 0 keeps an exponential moving average of G's weights (Karras et al. 2018;
             Yazici et al. 2019); sampling and export then use the averaged generator.
         truncation_method: "scale" or "resample", used by `sample` and the exported signature.
@@ -75,6 +80,7 @@ class GAN(LatentImageModelMixin, keras.Model):
         gradient_penalty=0.0,
         one_sided_penalty=False,
         r1_gamma=0.0,
+        d_adversarial_eps=0.0,
         ema_decay=0.0,
         truncation_method="scale",
         seed=0,
@@ -82,14 +88,15 @@ class GAN(LatentImageModelMixin, keras.Model):
     ):
         super().__init__(**kwargs)
         _check_options(
-            loss,
-            d_steps,
-            label_smoothing,
-            label_noise,
-            gradient_penalty,
-            r1_gamma,
-            ema_decay,
-            truncation_method,
+            loss=loss,
+            d_steps=d_steps,
+            label_smoothing=label_smoothing,
+            label_noise=label_noise,
+            gradient_penalty=gradient_penalty,
+            r1_gamma=r1_gamma,
+            d_adversarial_eps=d_adversarial_eps,
+            ema_decay=ema_decay,
+            truncation_method=truncation_method,
         )
         self.generator = generator
         self.discriminator = discriminator
@@ -102,6 +109,7 @@ class GAN(LatentImageModelMixin, keras.Model):
         self.gradient_penalty = float(gradient_penalty)
         self.one_sided_penalty = bool(one_sided_penalty)
         self.r1_gamma = float(r1_gamma)
+        self.d_adversarial_eps = float(d_adversarial_eps)
         self.ema_decay = float(ema_decay)
         self.truncation_method = truncation_method
         self.seed = int(seed)
@@ -173,6 +181,8 @@ class GAN(LatentImageModelMixin, keras.Model):
         z = training_latents(batch, self.latent_dim, self.seed, step, stream=k)
         aux_seed = step_seed(self.seed, step, _AUX_STREAM + k)
         fake = tf.cast(self.generate_batch(z, labels, training=True), real.dtype)
+        if self.d_adversarial_eps:
+            real, fake = self._adversarial_inputs(real, fake, labels)
         with tf.GradientTape() as tape:
             real_out = self.discriminate(real, labels, training=True)
             fake_out = self.discriminate(fake, labels, training=True)
@@ -212,6 +222,16 @@ class GAN(LatentImageModelMixin, keras.Model):
             real_target = tf.where(flip[0], 0.0, real_target)
             fake_target = tf.where(flip[1], 1.0, fake_target)
         return self.game.discriminator(real_out, fake_out, real_target, fake_target)
+
+    def _adversarial_inputs(self, real, fake, labels):
+        """FGSM versions of the batches that raise D's loss (see d_adversarial_eps)."""
+
+        def score(images):
+            return tf.reshape(tf.cast(self.discriminate(images, labels), tf.float32), [-1])
+
+        eps = self.d_adversarial_eps
+        real = fgsm(lambda x: -score(x), real, eps, self.pixel_range)
+        return tf.stop_gradient(real), tf.stop_gradient(fgsm(score, fake, eps, self.pixel_range))
 
     def _penalty(self, real, fake, labels, seed):
         """The gradient and R1 penalties per example, in float32 (zeros when both are off)."""
@@ -296,6 +316,7 @@ class GAN(LatentImageModelMixin, keras.Model):
             "gradient_penalty": self.gradient_penalty,
             "one_sided_penalty": self.one_sided_penalty,
             "r1_gamma": self.r1_gamma,
+            "d_adversarial_eps": self.d_adversarial_eps,
             "ema_decay": self.ema_decay,
             "truncation_method": self.truncation_method,
             "seed": self.seed,
@@ -322,12 +343,14 @@ def _averaged_copy(generator):
 
 
 def _check_options(
+    *,
     loss,
     d_steps,
     label_smoothing,
     label_noise,
-    gradient_penalty_weight,
+    gradient_penalty,
     r1_gamma,
+    d_adversarial_eps,
     ema_decay,
     truncation_method,
 ):
@@ -347,7 +370,11 @@ def _check_options(
     ]:
         if not 0.0 <= value < upper:
             raise InputError(f"{name} must be in [0, {upper}). Received: {name}={value!r}")
-    for name, value in [("gradient_penalty", gradient_penalty_weight), ("r1_gamma", r1_gamma)]:
+    for name, value in [
+        ("gradient_penalty", gradient_penalty),
+        ("r1_gamma", r1_gamma),
+        ("d_adversarial_eps", d_adversarial_eps),
+    ]:
         if not value >= 0.0:
             raise InputError(f"{name} must be >= 0. Received: {name}={value!r}")
     if truncation_method not in TRUNCATION_METHODS:

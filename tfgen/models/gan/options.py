@@ -12,6 +12,7 @@ ADVERSARIAL_DEFAULTS = {
     "gradient_penalty": 0.0,
     "one_sided_penalty": False,
     "r1_gamma": 0.0,
+    "d_adversarial_eps": 0.0,
     "ema_decay": 0.0,
     "truncation_method": "scale",
     "d_learning_rate": 2e-4,
