@@ -14,4 +14,4 @@ lint:
 	.venv/bin/ruff check tfgen tests benchmarks && .venv/bin/ruff format --check tfgen tests benchmarks
 
 benchmark:
-	$(PY) benchmarks/learning_mnist.py
+	$(PY) -m benchmarks.learning_mnist

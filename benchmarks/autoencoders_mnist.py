@@ -2,7 +2,7 @@
 budget, through `tfgen.training.train` and `tfgen.evaluation.evaluate` (the paths the command
 line takes), and prints the figures the autoencoder issue asks for.
 
-    .venv/bin/python benchmarks/autoencoders_mnist.py [--mnist DIR] [--seconds 600]
+    .venv/bin/python -m benchmarks.autoencoders_mnist [--mnist DIR] [--seconds 600]
 
 Every model trains on 90% of its data and is scored on the held-out 10% the run records:
 - ae: held-out reconstruction MSE and PSNR;

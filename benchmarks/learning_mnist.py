@@ -1,7 +1,7 @@
 """Trains the DCGAN and the VAE on the real MNIST test split for a fixed wall-clock budget each
 and prints throughput and quality figures.
 
-    .venv/bin/python benchmarks/learning_mnist.py [--mnist ../shared/data/mnist] [--seconds 120]
+    .venv/bin/python -m benchmarks.learning_mnist [--mnist ../shared/data/mnist] [--seconds 120]
 
 Figures: training images/s; for the DCGAN the pixel-PCA Frechet distance (32 principal
 components of real pixels) of 2,000 samples at init and after training, and the real-vs-real

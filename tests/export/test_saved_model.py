@@ -275,3 +275,32 @@ def test_conditional_gan_export_takes_labels_and_ema_is_served(tmp_path):
     assert "label needs one value per image" in errors["generate:count"]
     metadata = json.loads((path / METADATA_FILE).read_text())
     assert metadata["num_classes"] == 10 and metadata["truncation_method"] == "resample"
+
+
+def test_vaegan_exports_autoencoder_and_generator_signatures(tmp_path):
+    from tfgen.models import build_model
+
+    vaegan = build_model(
+        "vaegan", (8, 8, 1), latent_dim=3, widths=[8, 8], hidden=16, d_widths=[4, 8]
+    )
+    path = export_model(vaegan, "vaegan", base=tmp_path)
+    x = np.random.default_rng(6).uniform(size=(2, 8, 8, 1)).astype(np.float32)
+    outputs, signatures, _ = serve(
+        path,
+        {
+            "reconstruct/images": x,
+            "sample/seed": np.array([4, 5], np.int64),
+            "sample/truncation": np.ones(2, np.float32),
+        },
+        tmp_path,
+    )
+    assert signatures == [
+        "decode",
+        "encode",
+        "generate",
+        "reconstruct",
+        "sample",
+        "serving_default",
+    ]
+    np.testing.assert_allclose(outputs["reconstruct/images"], vaegan.reconstruct(x), atol=1e-5)
+    np.testing.assert_allclose(outputs["sample/images"], vaegan.sample(2, seed=4), atol=1e-6)

@@ -24,3 +24,25 @@ def serialize_optimizers(**optimizers):
 
 def deserialize_optimizers(config):
     return {name: keras.saving.deserialize_keras_object(c) for name, c in config.items()}
+
+
+class TwoOptimizersMixin:
+    """`compile(d_optimizer, g_optimizer)` for adversarial models, and its round trip through
+    a saved model's compile config (else a reloaded `.keras` file loses both optimizers'
+    state). Both optimizers are built eagerly. The model lists what `g_optimizer` updates in
+    `generator_side_variables`."""
+
+    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
+        """Adam(2e-4, beta_1=0.5) for both by default (Radford et al. 2016)."""
+        kwargs.setdefault("optimizer", None)  # else Keras adds an unused RMSprop
+        super().compile(**kwargs)
+        self.d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
+        self.g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
+        build_optimizer(self.d_optimizer, self.discriminator.trainable_variables)
+        build_optimizer(self.g_optimizer, self.generator_side_variables)
+
+    def get_compile_config(self):
+        return serialize_optimizers(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)
+
+    def compile_from_config(self, config):
+        self.compile(**deserialize_optimizers(config))

@@ -15,12 +15,7 @@ from tfgen.models.base import (
     in_chunks,
     serialize_submodels,
 )
-from tfgen.models.optimizers import (
-    adam,
-    build_optimizer,
-    deserialize_optimizers,
-    serialize_optimizers,
-)
+from tfgen.models.optimizers import TwoOptimizersMixin
 from tfgen.sampling import (
     TRUNCATION_METHODS,
     latents_from_seeds,
@@ -36,7 +31,7 @@ _HELD_OUT_METRICS = ("d_loss", "g_loss", "d_real_acc", "d_fake_acc")
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
-class GAN(LatentImageModelMixin, keras.Model):
+class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
     """A generator G and a discriminator D trained against each other by `fit`.
 
     Each step follows Goodfellow et al. 2014, Algorithm 1: `d_steps` (k) updates of D on the
@@ -140,14 +135,9 @@ class GAN(LatentImageModelMixin, keras.Model):
     def call(self, z, training=False):
         return self.generator(z, training=training)
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Adam(2e-4, beta_1=0.5) for both by default (Radford et al. 2016)."""
-        kwargs.setdefault("optimizer", None)  # else Keras adds an unused RMSprop
-        super().compile(**kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
-        self.g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
-        build_optimizer(self.d_optimizer, self.discriminator.trainable_variables)
-        build_optimizer(self.g_optimizer, self.generator.trainable_variables)
+    @property
+    def generator_side_variables(self):
+        return self.generator.trainable_variables
 
     # ---- the training step -------------------------------------------------------------------
 
@@ -325,12 +315,6 @@ class GAN(LatentImageModelMixin, keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**deserialize_submodels(config, SUBMODELS))
-
-    def get_compile_config(self):
-        return serialize_optimizers(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)
-
-    def compile_from_config(self, config):
-        self.compile(**deserialize_optimizers(config))
 
 
 def _averaged_copy(generator):

@@ -21,19 +21,14 @@ from tfgen.models.base import (
     serialize_submodels,
 )
 from tfgen.models.dcgan.discriminator import build_discriminator
-from tfgen.models.optimizers import (
-    adam,
-    build_optimizer,
-    deserialize_optimizers,
-    serialize_optimizers,
-)
+from tfgen.models.optimizers import TwoOptimizersMixin, adam
 from tfgen.sampling import step_seed
 
 SUBMODELS = ("encoder", "decoder", "discriminator")
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
-class VAEGAN(AutoencoderMixin, LatentImageModelMixin, keras.Model):
+class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.Model):
     """Encoder q(z|x), decoder/generator p(x|z), discriminator D.
 
     Each step: D is updated on real images against reconstructions and decoded prior samples;
@@ -102,17 +97,9 @@ class VAEGAN(AutoencoderMixin, LatentImageModelMixin, keras.Model):
     def metrics(self):
         return list(self.trackers.values())
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """`g_optimizer` updates the encoder and decoder together; Adam(2e-4, 0.5) by default."""
-        kwargs.setdefault("optimizer", None)
-        super().compile(**kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
-        self.g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
-        build_optimizer(self.d_optimizer, self.discriminator.trainable_variables)
-        build_optimizer(self.g_optimizer, self.autoencoder_variables)
-
     @property
-    def autoencoder_variables(self):
+    def generator_side_variables(self):
+        """What `g_optimizer` updates: the encoder and the decoder together."""
         return self.encoder.trainable_variables + self.decoder.trainable_variables
 
     def train_step(self, data):
@@ -199,7 +186,7 @@ class VAEGAN(AutoencoderMixin, LatentImageModelMixin, keras.Model):
             )
             per_example = reconstruction + self.beta * kl + self.adversarial_weight * adversarial
             loss = tf.nn.compute_average_loss(per_example)
-        variables = self.autoencoder_variables  # D stays locked
+        variables = self.generator_side_variables  # D stays locked
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         for name, value in [
             ("loss", per_example),
@@ -226,12 +213,6 @@ class VAEGAN(AutoencoderMixin, LatentImageModelMixin, keras.Model):
     @classmethod
     def from_config(cls, config):
         return cls(**deserialize_submodels(config, SUBMODELS))
-
-    def get_compile_config(self):
-        return serialize_optimizers(d_optimizer=self.d_optimizer, g_optimizer=self.g_optimizer)
-
-    def compile_from_config(self, config):
-        self.compile(**deserialize_optimizers(config))
 
 
 def build_vaegan(
