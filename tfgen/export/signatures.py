@@ -2,7 +2,9 @@
 
 Every endpoint checks its inputs in the graph (shape, finiteness, range), because TF Serving
 checks only dtypes: a bad request then fails with a message naming the input, not deep inside
-a matrix multiply. Endpoints run with autograph off: no Python `if` on tensors here.
+a matrix multiply. The checks gate the computation (`gated`): without a control dependency an
+out-of-range label could reach the embedding lookup first and fail there instead. Endpoints
+run with autograph off: no Python `if` on tensors here.
 """
 
 from collections.abc import Callable
@@ -69,6 +71,17 @@ def build_archive(model, encoder_only=False):
 ENDPOINT_ORDER = ("classify", "reconstruct", "encode", "decode", "sample", "generate")
 
 
+def gated(tensor, *checks):
+    """`tensor`, readable only after every check has passed (each raises its own message)."""
+    with tf.control_dependencies([check for check in checks if check is not None]):
+        return tf.identity(tensor)
+
+
+def checked_latents(z, latent_dim, message):
+    z = tf.ensure_shape(z, [None, latent_dim])
+    return gated(z, tf.debugging.assert_all_finite(z, message))
+
+
 def _generator_endpoints(model):
     """generate(z[, label]) and sample(seed, truncation[, label]); `label` only for conditional
     models, one per image."""
@@ -80,31 +93,39 @@ def _generator_endpoints(model):
         if num_classes is None:
             return {"images": model.images_from_latents(z)}
         label = tf.ensure_shape(label[0], [None])
-        tf.debugging.assert_equal(
-            tf.shape(label), tf.shape(z)[:1], message=f"{where}: label needs one value per image"
-        )
         message = f"{where}: label must be in [0, {num_classes})"
-        tf.debugging.assert_non_negative(label, message=message)
-        tf.debugging.assert_less(label, tf.constant(num_classes, tf.int64), message=message)
+        label = gated(
+            label,
+            tf.debugging.assert_equal(
+                tf.shape(label),
+                tf.shape(z)[:1],
+                message=f"{where}: label needs one value per image",
+            ),
+            tf.debugging.assert_non_negative(label, message=message),
+            tf.debugging.assert_less(label, tf.constant(num_classes, tf.int64), message=message),
+        )
         return {"images": model.images_from_latents(z, tf.cast(label, tf.int32))}
 
     def generate(z, *label):
-        z = tf.ensure_shape(z, [None, latent_dim])
-        tf.debugging.assert_all_finite(z, "generate: z must be finite")
-        return images(z, label, "generate")
+        return images(
+            checked_latents(z, latent_dim, "generate: z must be finite"), label, "generate"
+        )
 
     def sample(seed, truncation, *label):
         seed = tf.ensure_shape(seed, [None])
         truncation = tf.ensure_shape(truncation, [None])
-        tf.debugging.assert_equal(
-            tf.shape(seed),
-            tf.shape(truncation),
-            message="sample: seed and truncation need one value per image (equal lengths)",
-        )
-        tf.debugging.assert_all_finite(truncation, "sample: truncation must be finite")
         message = "sample: truncation must be in (0, 1]"
-        tf.debugging.assert_positive(truncation, message=message)
-        tf.debugging.assert_less_equal(truncation, 1.0, message=message)
+        checks = [
+            tf.debugging.assert_equal(
+                tf.shape(seed),
+                tf.shape(truncation),
+                message="sample: seed and truncation need one value per image (equal lengths)",
+            ),
+            tf.debugging.assert_all_finite(truncation, "sample: truncation must be finite"),
+            tf.debugging.assert_positive(truncation, message=message),
+            tf.debugging.assert_less_equal(truncation, 1.0, message=message),
+        ]
+        seed, truncation = gated(seed, *checks), gated(truncation, *checks)
         z = latents_from_seeds(seed, truncation, latent_dim, model.truncation_method)
         return images(z, label, "sample")
 
@@ -122,11 +143,13 @@ def _generator_endpoints(model):
 def checked_images(images, image_shape, where):
     """Images (B, H, W, C) in [0, 1], finite, checked in the graph."""
     images = tf.ensure_shape(images, [None, *image_shape])
-    tf.debugging.assert_all_finite(images, f"{where}: images must be finite")
     message = f"{where}: images must be in [0, 1] (divide 8-bit pixels by 255)"
-    tf.debugging.assert_greater_equal(images, 0.0, message=message)
-    tf.debugging.assert_less_equal(images, 1.0, message=message)
-    return images
+    return gated(
+        images,
+        tf.debugging.assert_all_finite(images, f"{where}: images must be finite"),
+        tf.debugging.assert_greater_equal(images, 0.0, message=message),
+        tf.debugging.assert_less_equal(images, 1.0, message=message),
+    )
 
 
 def _classifier_endpoints(model):
@@ -155,8 +178,7 @@ def _autoencoder_endpoints(model):
         )
 
     def decode(code):
-        code = tf.ensure_shape(code, [None, latent_dim])
-        tf.debugging.assert_all_finite(code, f"decode: {code_name} must be finite")
+        code = checked_latents(code, latent_dim, f"decode: {code_name} must be finite")
         return {"images": model.images_from_latents(code)}
 
     def reconstruct(images):
