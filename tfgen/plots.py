@@ -68,3 +68,29 @@ def lines(path, x, series, xlabel, ylabel, title=None):
     ax.grid(alpha=0.3)
     ax.legend()
     return _save(figure, path)
+
+
+def dataset_overview(path, images, histograms):
+    """Sample images beside the label histogram of each split (none without labels)."""
+    from tfgen.images import image_grid
+
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
+    images = np.asarray(images, np.float32)
+    if images.dtype != np.uint8 and images.max() > 1.0:
+        images = images / 255.0
+    grid = image_grid(images, columns=8)
+    left.imshow(grid[..., 0] if grid.shape[-1] == 1 else grid, cmap="gray", vmin=0, vmax=1)
+    left.set_axis_off()
+    left.set_title("training examples")
+    labelled = {split: h for split, h in histograms.items() if h}
+    for offset, (split, histogram) in enumerate(labelled.items()):
+        keys = sorted(histogram, key=int)
+        positions = np.arange(len(keys)) + 0.4 * offset
+        right.bar(positions, [histogram[k] for k in keys], width=0.4, label=split)
+        right.set_xticks(np.arange(len(keys)) + 0.2, keys)
+    right.set_title("labels" if labelled else "no labels")
+    right.set_xlabel("label")
+    right.set_ylabel("examples")
+    if labelled:
+        right.legend()
+    return _save(figure, path)

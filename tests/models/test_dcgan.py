@@ -104,6 +104,15 @@ def test_minimax_loss_selectable_and_bad_options_rejected():
         build_dcgan((8, 16, 1))
 
 
+def test_hparams_that_crossed_json_as_doubles_build():
+    # a pipeline config reaches the Trainer through protobuf, where 16 arrives as 16.0
+    gan = build_model("dcgan", (8, 8, 1), latent_dim=16.0, g_widths=[32.0, 16.0], d_steps=2.0)
+    assert (gan.latent_dim, gan.d_steps) == (16, 2) and isinstance(gan.latent_dim, int)
+    assert gan.generator(tf.zeros([1, 16])).shape == (1, 8, 8, 1)
+    with pytest.raises(InputError, match="d_steps must be a positive integer"):
+        build_model("dcgan", (8, 8, 1), d_steps=1.5)
+
+
 def test_config_round_trip():
     gan = build_dcgan((8, 8, 1), d_steps=2, loss="minimax", seed=7, **TINY)
     clone = GAN.from_config(gan.get_config())

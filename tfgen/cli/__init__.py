@@ -7,11 +7,21 @@ once.
 import argparse
 import sys
 
-from tfgen.cli import attack, detect, evaluate, export, generate, latent, sample, train
+from tfgen.cli import (
+    attack,
+    detect,
+    evaluate,
+    export,
+    generate,
+    latent,
+    pipeline,
+    sample,
+    train,
+)
 from tfgen.cli.arguments import parse_assignments, parse_value
 from tfgen.cli.train import MODEL_NAMES
 
-VERBS = (train, sample, export, evaluate, latent, generate, detect, attack)
+VERBS = (train, sample, export, evaluate, latent, generate, detect, attack, pipeline)
 
 __all__ = ["MODEL_NAMES", "build_parser", "main", "parse_assignments", "parse_value"]
 

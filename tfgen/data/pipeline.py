@@ -104,13 +104,15 @@ def load_dataset(
     return (result, info) if return_info else result
 
 
-def load_examples(source, *, pixel_range, seed=0, validation_split=None, subset=None, **options):
+def load_examples(
+    source, *, pixel_range, seed=0, validation_split=None, subset=None, return_info=False, **options
+):
     """All images (and labels, or None) of `source` as NumPy arrays, in file order.
 
     Takes the options of `load_dataset`; with `validation_split` and `subset`, the same
-    seeded split it gives.
+    seeded split it gives. With `return_info`, also the source's `SourceInfo`.
     """
-    ds = load_dataset(
+    ds, info = load_dataset(
         source,
         batch_size=1024,
         pixel_range=pixel_range,
@@ -118,15 +120,18 @@ def load_examples(source, *, pixel_range, seed=0, validation_split=None, subset=
         seed=seed,
         validation_split=validation_split,
         subset=subset,
+        return_info=True,
         **options,
     )
     batches = list(ds)
     if not isinstance(batches[0], tuple):
-        return np.concatenate([b.numpy() for b in batches]), None
-    return (
-        np.concatenate([x.numpy() for x, _ in batches]),
-        np.concatenate([y.numpy() for _, y in batches]),
-    )
+        arrays = np.concatenate([b.numpy() for b in batches]), None
+    else:
+        arrays = (
+            np.concatenate([x.numpy() for x, _ in batches]),
+            np.concatenate([y.numpy() for _, y in batches]),
+        )
+    return (*arrays, info) if return_info else arrays
 
 
 def to_model_pixels(image, pixel_range, image_size=None, channels=None):

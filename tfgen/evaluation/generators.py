@@ -21,7 +21,7 @@ _SAMPLE_CHUNK = 1000
 
 
 def sample_metrics(model, real_images, features_spec, n, seed=0, truncation=1.0, progress=None):
-    """The sample-metrics report section, and the generated images.
+    """The sample-metrics report section for `model`'s samples, and the generated images.
 
     Args:
         real_images: real images in [0, 1].
@@ -30,38 +30,46 @@ def sample_metrics(model, real_images, features_spec, n, seed=0, truncation=1.0,
         progress: a keras Progbar advanced as images are generated.
     """
     extractor = feature_extractor(features_spec)
-    if extractor.image_shape is not None and tuple(extractor.image_shape) != tuple(
-        model.image_shape
-    ):
-        raise InputError(
-            f"{features_spec} reads {tuple(extractor.image_shape)} images; the model "
-            f"makes {tuple(model.image_shape)}. Use a classifier trained on this data."
-        )
+    check_image_shape(extractor, model.image_shape, features_spec)
     fake = _generate(model, n, seed, truncation, progress)
+    section = metrics_of_images(fake, real_images, extractor, seed)
+    return {**section, "truncation": truncation}, fake
+
+
+def metrics_of_images(fake, real_images, extractor, seed=0):
+    """FID, KID, precision/recall, density/coverage (and the classifier score when the
+    extractor has logits) of generated images against real ones, with the real floor."""
     real_features, real_logits = cached_features(extractor, real_images)
     fake_features, fake_logits = extractor.features(fake), extractor.logits(fake)
     order = np.random.default_rng(seed).permutation(len(real_features))
     half_a, half_b = np.array_split(order, 2)
-    section = {
+    floor = _metrics(
+        real_features[half_a],
+        real_features[half_b],
+        None if real_logits is None else real_logits[half_b],
+        seed,
+    )
+    return {
         "features": extractor.name,
         "feature_extractor_version": extractor.fingerprint,
         "feature_dims": extractor.dims,
-        "generated_images": n,
+        "generated_images": int(len(fake)),
         "real_images": int(len(real_images)),
-        "truncation": truncation,
         "seed": seed,
         **_metrics(real_features, fake_features, fake_logits, seed),
         "real_floor": {
             "how": "the same metrics between two disjoint random halves of the real images",
-            **_metrics(
-                real_features[half_a],
-                real_features[half_b],
-                None if real_logits is None else real_logits[half_b],
-                seed,
-            ),
+            **floor,
         },
     }
-    return section, fake
+
+
+def check_image_shape(extractor, image_shape, features_spec):
+    if extractor.image_shape is not None and tuple(extractor.image_shape) != tuple(image_shape):
+        raise InputError(
+            f"{features_spec} reads {tuple(extractor.image_shape)} images; the model makes "
+            f"{tuple(image_shape)}. Use a classifier trained on this data."
+        )
 
 
 def default_features(model, base="saved_models"):

@@ -56,8 +56,8 @@ def export_model(model, name, base="saved_models", encoder_only=False, run=None)
         archive.write_out(str(staging), verbose=False)
         _write_metadata(staging, model, signatures, run)
         verify_savedmodel(staging, signatures)
-        _make_readable(staging)
-        return _publish(staging, model_dir)
+        make_readable(staging)
+        return publish(staging, model_dir)
     finally:
         if staging.exists():
             shutil.rmtree(staging)
@@ -113,7 +113,7 @@ def _write_metadata(staging, model, signatures, run):
     path.write_text(json.dumps(metadata, indent=2) + "\n")
 
 
-def _make_readable(folder):
+def make_readable(folder):
     """mkdtemp makes 0700 folders; a model server running as another user must read them."""
     for root, _, files in os.walk(folder):
         os.chmod(root, 0o755)
@@ -121,7 +121,7 @@ def _make_readable(folder):
             os.chmod(os.path.join(root, f), 0o644)
 
 
-def _publish(staging, model_dir):
+def publish(staging, model_dir):
     """Renames staging to the next free version; retries if another export took it first."""
     while True:
         target = model_dir / str(next_version(model_dir))

@@ -100,6 +100,7 @@ def build_model(name, image_shape, num_classes=None, **hparams):
             f"unknown hyperparameter(s) {unknown} for {name}; it accepts: "
             + ", ".join(f"{k}={v!r}" for k, v in defaults.items())
         )
+    hparams = {k: _restore_ints(v, defaults[k]) for k, v in hparams.items()}
     spec = get_spec(name)
     if spec.needs_labels:
         if num_classes is None:
@@ -108,6 +109,17 @@ def build_model(name, image_shape, num_classes=None, **hparams):
             )
         hparams["num_classes"] = num_classes
     return spec.build(tuple(image_shape), **hparams)
+
+
+def _restore_ints(value, default):
+    """8.0 -> 8 where an int is expected: configs that pass through JSON or protobuf (the
+    pipeline's, Vertex's) carry every number as a double. Lists are layer widths."""
+    integral = isinstance(value, float) and value.is_integer()
+    if integral and isinstance(default, int) and not isinstance(default, bool):
+        return int(value)
+    if isinstance(value, (list, tuple)):
+        return [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
+    return value
 
 
 def load_model(path):

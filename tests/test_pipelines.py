@@ -1,0 +1,110 @@
+"""The TFX-style pipelines end to end on kfp.local, and compiled for a cluster."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+STAGES = [
+    "examplegen",
+    "statisticsgen",
+    "examplevalidator",
+    "trainer",
+    "evaluator",
+    "infravalidator",
+    "pusher",
+]
+
+
+def tfgen_pipeline(*args, cwd):
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "tfgen"), "pipeline", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+
+
+def run_pipeline(name, tmp_path, *settings):
+    """Runs `tfgen pipeline run NAME` with its outputs under tmp_path; returns the finished
+    process and the run's artifact folder."""
+    paths = [
+        f"paths.saved_models={tmp_path / 'saved_models'}",
+        f"paths.checkpoints={tmp_path / 'checkpoints'}",
+    ]
+    args = [f"--set={s}" for s in (*paths, *settings)]
+    root = tmp_path / "root"
+    result = tfgen_pipeline("run", name, *args, "--pipeline-root", str(root), cwd=tmp_path)
+    runs = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime) if root.exists() else []
+    return result, (runs[-1] if runs else None)
+
+
+def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
+    quick = [
+        "trainer.epochs=15",
+        "evaluator.samples=500",
+        'evaluator.thresholds={"psnr_db":{"min":13},"fid":{"max":1e6}}',
+    ]
+    first, run = run_pipeline("vae_digits", tmp_path, *quick)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert sorted(p.name for p in run.iterdir()) == sorted(STAGES)
+    version = tmp_path / "saved_models" / "vae_digits" / "1"
+    assert "pushed version 1" in first.stdout and (version / "saved_model.pb").is_file()
+    card = json.loads((version / "model_card.json").read_text())
+    assert card["evaluation"]["blessed"] and card["training"]["epochs"] == 15
+    assert card["data"]["statistics"]["train"]["count"] == 1617
+    assert {"sample", "reconstruct"} <= set(card["signatures"])
+    assert (version / "model_card.md").is_file()
+    assert list((run / "trainer" / "logs").rglob("events.out.tfevents.*"))
+    assert (run / "infravalidator" / "infra_blessing" / "INFRA_BLESSED").is_file()
+
+    # a model that cannot learn: worse than the last pushed one beyond the tolerance
+    frozen = 'trainer.hparams={"latent_dim":8,"architecture":"dense","learning_rate":1e-9}'
+    second, run = run_pipeline("vae_digits", tmp_path, *quick, frozen)
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "not pushed" in second.stdout
+    evaluation = json.loads((run / "evaluator" / "blessing" / "evaluation.json").read_text())
+    assert not evaluation["blessed"] and evaluation["baseline_model"] == str(version)
+    failed = {(c["metric"], c["kind"]) for c in evaluation["checks"] if not c["passed"]}
+    assert {("psnr_db", "no_regression"), ("fid", "no_regression")} <= failed
+    assert (run / "evaluator" / "blessing" / "NOT_BLESSED").is_file()
+    assert json.loads((run / "pusher" / "pushed" / "pushed.json").read_text())["pushed"] is False
+    assert sorted(p.name for p in version.parent.iterdir()) == ["1"]
+
+
+def test_corrupt_data_stops_the_run_at_the_example_validator(tmp_path):
+    blank = np.zeros((2000, 8, 8, 1), np.uint8)  # an all-black export: one image, 2000 times
+    np.savez(tmp_path / "broken.npz", x=blank, y=np.arange(2000) % 10)
+    result, run = run_pipeline("dcgan_digits", tmp_path, f"data.source={tmp_path / 'broken.npz'}")
+    assert result.returncode != 0
+    assert "the pipeline stopped" in result.stderr
+    assert "pixel standard deviation 0.00 (0-255)" in result.stderr
+    assert "exact duplicates" in result.stderr
+    report = json.loads((run / "examplevalidator" / "anomalies" / "anomalies.json").read_text())
+    assert {a["check"] for a in report["anomalies"]} == {"duplicates", "pixel_std", "pixel_span"}
+    assert not (run / "trainer").exists() and not (tmp_path / "saved_models").exists()
+
+
+@pytest.mark.parametrize("name", ["dcgan_digits", "dcgan_mnist", "vae_digits"])
+def test_compiled_yaml_is_valid_and_names_every_component(tmp_path, name):
+    from kfp import components
+
+    out = tmp_path / f"{name}.yaml"
+    result = tfgen_pipeline("compile", name, "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    spec = yaml.safe_load(out.read_text())
+    assert sorted(spec["root"]["dag"]["tasks"]) == sorted(STAGES)
+    assert sorted(spec["components"]) == sorted(f"comp-{stage}" for stage in STAGES)
+    pusher_inputs = spec["root"]["dag"]["tasks"]["pusher"]["inputs"]["artifacts"]
+    assert pusher_inputs["blessing"]["taskOutputArtifact"]["producerTask"] == "evaluator"
+    loaded = components.load_component_from_file(str(out))
+    assert loaded.name == spec["pipelineInfo"]["name"]
+    assert loaded.pipeline_spec.root.dag.tasks["trainer"].component_ref.name == "comp-trainer"

@@ -1,0 +1,140 @@
+"""`tfgen pipeline {list,run,compile}`: the TFX-style pipelines of `pipelines/`, run locally with
+kfp.local or compiled for Kubeflow Pipelines / Vertex AI."""
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+
+
+def add_parser(verbs):
+    p = verbs.add_parser(
+        "pipeline",
+        help="run or compile a pipeline: ingest, validate, train, evaluate, infra-validate, push",
+        description=(
+            "ExampleGen -> StatisticsGen -> ExampleValidator -> Trainer -> Evaluator -> "
+            "InfraValidator -> Pusher on Kubeflow Pipelines: `run` executes locally with "
+            "kfp.local (no Docker), `compile` writes the IR YAML for a cluster."
+        ),
+    )
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions.add_parser("list", help="the ready pipelines").set_defaults(run=_list)
+    run = actions.add_parser("run", help="run a pipeline locally with kfp.local")
+    compile_ = actions.add_parser("compile", help="write a pipeline's KFP IR YAML")
+    for action in (run, compile_):
+        action.add_argument("name", help="a ready pipeline (tfgen pipeline list)")
+        action.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            dest="overrides",
+            help="override a config value by its dotted key, e.g. --set trainer.epochs=5",
+        )
+    run.add_argument(
+        "--pipeline-root",
+        default="runs/pipeline_root",
+        help="where kfp.local writes each stage's artifacts",
+    )
+    run.set_defaults(run=_run)
+    compile_.add_argument("--out", required=True, metavar="YAML", help="the file to write")
+    compile_.set_defaults(run=_compile)
+
+
+def _list(args):
+    for name in _pipelines().PIPELINES:
+        config = _pipelines().load_config(name)
+        print(f"{name}: {config['description']} (serves {config['served_name']})")
+
+
+def _run(args):
+    from tfgen.errors import InputError
+
+    local = _local()
+    config = _config(local, args)
+    print(f"running {args.name} ({config['name']}) locally; artifacts under {args.pipeline_root}")
+    try:
+        summary = local.run_locally(config, Path(args.pipeline_root).resolve())
+    except RuntimeError as e:
+        summary = local.summarize(Path(args.pipeline_root).resolve(), config["name"])
+        message = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # kfp colours its log lines
+        raise InputError(f"the pipeline stopped: {message}{_anomalies(summary)}") from None
+    for stage, artifacts in summary.items():
+        print(f"  {stage}: done -> {', '.join(artifacts)}")
+    pushed = local.pushed_version(summary)
+    if pushed is None:
+        print(
+            "not pushed: the model was not blessed (see the evaluator's and infra-validator's "
+            "artifacts for why)"
+        )
+    else:
+        print(f"pushed version {pushed['version']}: {pushed['path']} (model card inside)")
+
+
+def _compile(args):
+    local = _local()
+    out = local.compile_to(_config(local, args), Path(args.out))
+    print(f"wrote {out}: submit it to Kubeflow Pipelines or Vertex AI Pipelines")
+
+
+def _config(local, args):
+    from tfgen.cli.arguments import parse_assignments
+    from tfgen.errors import InputError
+
+    if args.name not in _pipelines().PIPELINES:
+        raise InputError(
+            f"unknown pipeline: expected one of {list(_pipelines().PIPELINES)}. "
+            f"Received: {args.name!r}"
+        )
+    try:
+        return local.configure(args.name, parse_assignments(args.overrides))
+    except KeyError as e:
+        raise InputError(f"unknown config key {e}") from None
+
+
+def _anomalies(summary):
+    """The ExampleValidator's findings, when it is the stage that stopped the run."""
+    for stage, artifacts in summary.items():
+        for artifact in artifacts if stage.startswith("examplevalidator") else []:
+            report = Path(artifact) / "anomalies.json"
+            if report.is_file():
+                found = json.loads(report.read_text())["anomalies"]
+                return "\n" + "\n".join(f"  - {a['message']}" for a in found)
+    return ""
+
+
+def _pipelines():
+    _import_path()
+    import pipelines
+
+    return pipelines
+
+
+def _local():
+    _import_path()
+    from pipelines import local
+
+    return local
+
+
+def _import_path():
+    """Makes the `pipelines` package importable: it lives beside `tfgen` in the checkout (or
+    in $TFGEN_PIPELINES_ROOT)."""
+    import tfgen
+
+    for root in (
+        os.environ.get("TFGEN_PIPELINES_ROOT"),
+        Path(tfgen.__file__).resolve().parents[1],
+        Path.cwd(),
+    ):
+        if root and (Path(root) / "pipelines" / "__init__.py").is_file():
+            if str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+            return
+    from tfgen.errors import InputError
+
+    raise InputError(
+        "the pipelines/ folder was not found beside the tfgen package; set "
+        "TFGEN_PIPELINES_ROOT to the checkout that holds it."
+    )

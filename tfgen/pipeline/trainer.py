@@ -1,0 +1,76 @@
+"""Trainer: any tfgen model from a config; outputs the model, its SavedModel and its logs.
+
+The run's checkpoint folder is keyed by what determines the training (model, hyperparameters,
+batch size, seed and the examples' source and split), not by the pipeline run, so a re-run of
+the pipeline resumes an interrupted training, and extends a finished one when `epochs` grows.
+"""
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+from tfgen.export import export_model
+from tfgen.io import write_json_atomic
+from tfgen.training import train
+
+SAVEDMODEL = Path("savedmodel") / "1"  # the Trainer's SavedModel, inside its output
+
+
+def trainer(
+    examples_dir,
+    output_dir,
+    *,
+    model,
+    epochs,
+    checkpoint_root,
+    batch_size=64,
+    hparams=None,
+    max_seconds=None,
+    seed=0,
+):
+    """Trains on `examples_dir/train` and writes into `output_dir`: `model.keras`, the
+    SavedModel (`savedmodel/1`), TensorBoard `logs/` and `training.json`.
+
+    Returns:
+        The training summary (epochs, seconds, stop reason, final metrics, checkpoint folder).
+    """
+    examples_dir, output_dir = Path(examples_dir), Path(output_dir)
+    metadata = json.loads((examples_dir / "metadata.json").read_text())
+    key = {
+        "model": model,
+        "hparams": hparams or {},
+        "batch_size": batch_size,
+        "seed": seed,
+        "source": metadata["source"],
+        "data_options": metadata["data_options"],
+        "split": metadata["split"],
+    }
+    digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
+    workdir = Path(checkpoint_root) / f"{model}-{digest}"
+    result = train(
+        model,
+        str(examples_dir / "train"),
+        epochs=epochs,
+        workdir=workdir,
+        batch_size=batch_size,
+        hparams=hparams,
+        max_seconds=max_seconds,
+        seed=seed,
+        verbose=2,
+    )
+    output_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(result.paths.model, output_dir / "model.keras")
+    shutil.copytree(result.paths.logs, output_dir / "logs", dirs_exist_ok=True)
+    export_model(result.model, SAVEDMODEL.parent.name, base=output_dir)
+    state = json.loads(result.paths.state.read_text())
+    summary = {
+        "config": key,
+        "epochs": result.epochs,
+        "seconds": round(result.seconds, 1),
+        "stopped_by": result.stopped_by,
+        "final_logs": state.get("last_logs", {}),
+        "checkpoint": str(workdir),
+    }
+    write_json_atomic(output_dir / "training.json", summary)
+    return summary
