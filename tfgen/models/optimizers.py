@@ -1,10 +1,35 @@
-"""Optimizer helpers for models that own more than one optimizer."""
+"""Optimizer helpers: the update every model's `train_step` makes, loss-scaled under float16,
+and the two-optimizer compile of adversarial models."""
 
 import keras
+import tensorflow as tf
 
 
 def adam(learning_rate, beta_1=0.9, beta_2=0.999):
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2)
+
+
+def apply_update(optimizer, tape, loss, variables):
+    """Applies the gradients of `loss` (recorded on `tape`) to `variables`; returns their norm.
+
+    Under mixed_float16 `optimizer` is a LossScaleOptimizer: the gradient is seeded with its
+    loss scale so small float16 gradients do not underflow, and `apply_gradients` unscales
+    them and skips the step when they overflow. For any other optimizer the scale is 1.
+    """
+    scale = tf.cast(optimizer.scale_loss(tf.ones_like(loss)), loss.dtype)
+    gradients = tape.gradient(loss, variables, output_gradients=scale)
+    optimizer.apply_gradients(zip(gradients, variables))
+    return tf.linalg.global_norm(gradients) / tf.cast(scale, tf.float32)
+
+
+def loss_scaled(optimizer, dtype_policy):
+    """`optimizer` wrapped in a LossScaleOptimizer when the model computes in float16 (as
+    `Model.compile` does for a model's one optimizer); bfloat16 and float32 need none."""
+    if dtype_policy.name == "mixed_float16" and not isinstance(
+        optimizer, keras.optimizers.LossScaleOptimizer
+    ):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
 
 
 def build_optimizer(optimizer, variables):
@@ -36,8 +61,11 @@ class TwoOptimizersMixin:
         """Adam(2e-4, beta_1=0.5) for both by default (Radford et al. 2016)."""
         kwargs.setdefault("optimizer", None)  # else Keras adds an unused RMSprop
         super().compile(**kwargs)
-        self.d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
-        self.g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
+        d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
+        g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
+        # both players are loss-scaled under float16, not only Keras's one `optimizer`
+        self.d_optimizer = loss_scaled(d_optimizer, self.dtype_policy)
+        self.g_optimizer = loss_scaled(g_optimizer, self.dtype_policy)
         build_optimizer(self.d_optimizer, self.discriminator.trainable_variables)
         build_optimizer(self.g_optimizer, self.generator_side_variables)
 

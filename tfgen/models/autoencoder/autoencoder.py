@@ -10,7 +10,7 @@ from tfgen.losses import RECONSTRUCTION_LOSSES
 from tfgen.models.autoencoder.decoder import build_decoder
 from tfgen.models.autoencoder.encoder import build_encoder
 from tfgen.models.base import AutoencoderMixin, deserialize_submodels, serialize_submodels
-from tfgen.models.optimizers import adam
+from tfgen.models.optimizers import adam, apply_update
 from tfgen.sampling import step_seed
 
 SUBMODELS = ("encoder", "decoder")
@@ -66,7 +66,7 @@ class Autoencoder(AutoencoderMixin, keras.Model):
                 penalty
             )
         variables = self.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        apply_update(self.optimizer, tape, loss, variables)
         return self.track(reconstruction, penalty, code)
 
     def test_step(self, data):

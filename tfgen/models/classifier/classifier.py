@@ -14,7 +14,7 @@ from tfgen.images import image_grid
 from tfgen.models.architecture import BN_MOMENTUM, check_widths
 from tfgen.models.autoencoder.encoder import conv_strides
 from tfgen.models.base import deserialize_submodels, in_chunks, serialize_submodels
-from tfgen.models.optimizers import adam
+from tfgen.models.optimizers import adam, apply_update
 
 SUBMODELS = ("network",)
 
@@ -82,7 +82,7 @@ class Classifier(keras.Model):
                 )
             loss = tf.nn.compute_average_loss(per_example)
         variables = self.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        apply_update(self.optimizer, tape, loss, variables)
         self.trackers["loss"].update_state(per_example)
         self.trackers["accuracy"].update_state(_correct(labels, logits))
         return {name: self.trackers[name].result() for name in ("loss", "accuracy")}

@@ -16,7 +16,7 @@ from tfgen.models.base import (
     in_chunks,
     serialize_submodels,
 )
-from tfgen.models.optimizers import adam
+from tfgen.models.optimizers import adam, apply_update
 from tfgen.sampling import step_seed
 
 LIKELIHOODS = ("bernoulli", "gaussian")
@@ -113,7 +113,7 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
             per_example = reconstruction + weight * kl
             loss = tf.nn.compute_average_loss(per_example)
         variables = self.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        apply_update(self.optimizer, tape, loss, variables)
         return self._track(per_example, reconstruction, kl, weight)
 
     def test_step(self, data):

@@ -21,7 +21,7 @@ from tfgen.models.base import (
     serialize_submodels,
 )
 from tfgen.models.dcgan.discriminator import build_discriminator
-from tfgen.models.optimizers import TwoOptimizersMixin, adam
+from tfgen.models.optimizers import TwoOptimizersMixin, adam, apply_update
 from tfgen.sampling import step_seed
 
 SUBMODELS = ("encoder", "decoder", "discriminator")
@@ -167,7 +167,7 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
             )
             loss = tf.nn.compute_average_loss(per_example)
         variables = self.discriminator.trainable_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        apply_update(self.d_optimizer, tape, loss, variables)
         decision = self.game.decision if self.game.decision is not None else 0.0
         self.trackers["d_loss"].update_state(per_example)
         self.trackers["d_real_acc"].update_state(tf.cast(real_out > decision, tf.float32))
@@ -187,7 +187,7 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
             per_example = reconstruction + self.beta * kl + self.adversarial_weight * adversarial
             loss = tf.nn.compute_average_loss(per_example)
         variables = self.generator_side_variables  # D stays locked
-        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        apply_update(self.g_optimizer, tape, loss, variables)
         for name, value in [
             ("loss", per_example),
             ("reconstruction_loss", reconstruction),
