@@ -14,20 +14,35 @@ from tfgen.errors import InputError
 TRUNCATION_THRESHOLD = 2.0  # tf.random.truncated_normal cuts at 2 standard deviations
 
 
-def step_seed(seed, step, stream):
-    """An int64[2] seed for the noise of one training step, one stream, this replica."""
+def step_seed(seed, step, stream, replica=None):
+    """An int64[2] seed for the noise of one training step, one stream, one replica (by
+    default this one)."""
     key = tf.stack([tf.cast(seed, tf.int64), tf.cast(step, tf.int64)])
     key = tf.random.experimental.stateless_fold_in(key, stream)
-    context = tf.distribute.get_replica_context()
-    replica = context.replica_id_in_sync_group if context is not None else 0
+    if replica is None:
+        replica, _ = _replica()
     return tf.random.experimental.stateless_fold_in(key, tf.cast(replica, tf.int32))
 
 
 def training_latents(batch_size, latent_dim, seed, step, stream):
-    """Standard normal z of shape (batch_size, latent_dim) for one training step."""
-    return tf.random.stateless_normal(
-        tf.stack([batch_size, latent_dim]), seed=step_seed(seed, step, stream)
+    """Standard normal z of shape (batch_size, latent_dim) for one training step.
+
+    Each replica takes its own slice of the noise of the global batch: replicas draw
+    different z, and N replicas draw exactly the z one device draws for the same global batch.
+    """
+    replica, replicas = _replica()
+    z = tf.random.stateless_normal(
+        tf.stack([batch_size * replicas, latent_dim]), seed=step_seed(seed, step, stream, 0)
     )
+    return z[replica * batch_size : (replica + 1) * batch_size]
+
+
+def _replica():
+    """(this replica's index, the number of replicas in sync); (0, 1) outside a strategy."""
+    context = tf.distribute.get_replica_context()
+    if context is None:  # cross-replica context
+        return 0, 1
+    return context.replica_id_in_sync_group, context.num_replicas_in_sync
 
 
 TRUNCATION_METHODS = ("scale", "resample")

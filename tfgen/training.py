@@ -13,6 +13,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 import tfgen
 from tfgen.callbacks import (
@@ -28,6 +29,7 @@ from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.models import build_model, get_spec, hparam_defaults, load_model
 from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
+from tfgen.runtime import Runtime, start_runtime, worker_role
 
 DEFAULT = "default"
 
@@ -76,6 +78,7 @@ def train(
     validation_split=DEFAULT,
     monitor=True,
     verbose="auto",
+    runtime=None,
     **data_options,
 ):
     """Trains model `model_name` on `data` for `epochs` epochs in total, resuming if possible.
@@ -93,6 +96,8 @@ def train(
             default (0.1 for autoencoders, none for GANs).
         monitor: for adversarial models, run the `TrainingHealthMonitor` (D winning outright,
             mode collapse, diverging losses).
+        runtime: a `tfgen.runtime.Runtime` (precision, strategy, XLA, determinism); fixed
+            once a run has started. `batch_size` is the global batch across all replicas.
         **data_options: passed to `tfgen.data.load_dataset`: image_size, channels, classes,
             skip_errors, tfds_data_dir. Recorded with the run, so evaluation can rebuild the
             same held-out split.
@@ -107,24 +112,37 @@ def train(
     spec = get_spec(model_name)
     _check_budget(epochs, max_seconds)
     _check_data_options(data_options)
-    paths = RunPaths(Path(workdir))
+    runtime = runtime or Runtime()
+    if max_seconds and runtime.strategy == "multi_worker":
+        raise InputError(
+            "max_seconds cannot be combined with strategy multi_worker: each worker's clock "
+            "would stop it at a different step and leave the others waiting. Use epochs."
+        )
+    chief, task = worker_role() if runtime.strategy == "multi_worker" else (True, None)
+    # every worker saves (Keras's rule), but only the chief into the run's own folder
+    paths = RunPaths(Path(workdir) if chief else Path(workdir) / "workers" / task)
     hparams = json.loads(json.dumps(hparams or {}))  # as stored in train_state.json
     if "seed" in hparam_defaults(model_name):
         hparams.setdefault("seed", seed)
     split = spec.validation_split if validation_split == DEFAULT else validation_split
     state = _read_state(paths.state) if paths.model.exists() else None
     if state is not None:
-        _check_same_run(state, model_name, hparams, paths.workdir)
+        _check_same_run(state, model_name, hparams, paths.workdir, runtime)
 
-    keras.utils.set_random_seed(seed)
+    strategy = start_runtime(runtime, seed)
     train_ds, val_ds, info = _datasets(data, spec, batch_size, split, seed, data_options)
     done = state["epochs"] if state else 0
     image_shape = _images(train_ds.element_spec).shape[1:]
-    model = (
-        load_model(paths.model)
-        if state
-        else build_model(model_name, image_shape, num_classes=info.num_classes, **hparams)
-    )
+    with strategy.scope():  # the variables live on the strategy's devices
+        model = (
+            load_model(paths.model)
+            if state
+            else build_model(model_name, image_shape, num_classes=info.num_classes, **hparams)
+        )
+    if runtime.jit is not None:
+        model.jit_compile = runtime.jit
+    if runtime.strategy == "multi_worker":
+        _work_around_keras_multi_worker(model)
     if done >= epochs:
         return TrainResult(model, paths, done, 0.0, stopped_by="already_trained")
 
@@ -136,11 +154,12 @@ def train(
         "seed": seed,
         "validation_split": split,
         "data_options": data_options,
+        "runtime": runtime.to_dict(),
         "tfgen_version": tfgen.__version__,
     }
     preview = _preview(val_ds if val_ds is not None else train_ds)
     budget = TimeBudget(max_seconds) if max_seconds else None
-    callbacks = _callbacks(model, paths, preview, budget, run_facts, monitor)
+    callbacks = _callbacks(model, paths, preview, budget, run_facts, monitor and chief, chief)
     start = time.monotonic()
     history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
     return TrainResult(
@@ -153,16 +172,20 @@ def train(
     )
 
 
-def _callbacks(model, paths, preview, budget, run_facts, monitor):
-    """The run's callbacks, in an order that matters: the NaN guard before the checkpoint."""
+def _callbacks(model, paths, preview, budget, run_facts, monitor, chief):
+    """The run's callbacks, in an order that matters: the NaN guard before the checkpoint.
+    Only the chief of a multi-worker run writes TensorBoard logs."""
     images, labels = preview
     callbacks = [
         NaNGuard(),  # first: a diverged step must never reach the checkpoint
         *([budget] if budget else []),
-        keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
-        ImageSummaries(paths.logs, batch=images),
     ]
-    if isinstance(model, AutoencoderMixin):
+    if chief:
+        callbacks += [
+            keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
+            ImageSummaries(paths.logs, batch=images),
+        ]
+    if chief and isinstance(model, AutoencoderMixin):
         callbacks.append(LatentProjector(paths.logs, images, labels))
     if monitor and hasattr(model, "discriminator") and isinstance(model, LatentImageModelMixin):
         callbacks.append(TrainingHealthMonitor(paths.logs, images, labels))
@@ -243,6 +266,25 @@ def _preview(ds):
     return images, np.concatenate(labels)[:PREVIEW_EXAMPLES] if labels else None
 
 
+def _work_around_keras_multi_worker(model):
+    """Keras 3's `fit` fails under MultiWorkerMirroredStrategy (keras-team/keras#20585):
+
+    - before training it all-reduces a data batch eagerly to build the model symbolically,
+      which collective ops refuse. tfgen models are built at construction and compile no
+      Keras losses or metrics, so that build has nothing to do: it is skipped.
+    - it averages each step's logs across workers with `reduce(MEAN, axis=0)`, which fails on
+      scalars: the steps return each log as a 1-element vector instead.
+    """
+    model._maybe_symbolic_build = lambda iterator=None, data_batch=None: None
+    for name in ("train_step", "test_step"):
+        step = getattr(model, name)
+        setattr(model, name, lambda data, step=step: tf.nest.map_structure(_as_vector, step(data)))
+
+
+def _as_vector(value):
+    return tf.reshape(value, [1])
+
+
 def _images(element):
     """The images of a dataset element or spec: (images, labels) or images alone."""
     return element[0] if isinstance(element, tuple) else element
@@ -262,7 +304,7 @@ def _read_state(path):
         raise InputError(f"{path}: unreadable training state ({e}).") from e
 
 
-def _check_same_run(state, model_name, hparams, workdir):
+def _check_same_run(state, model_name, hparams, workdir, runtime):
     if state.get("model") != model_name:
         raise InputError(
             f"{workdir} holds a {state.get('model')!r} run; resuming it as {model_name!r} is not "
@@ -271,6 +313,9 @@ def _check_same_run(state, model_name, hparams, workdir):
     changed = {
         k: (state["hparams"].get(k), v) for k, v in hparams.items() if state["hparams"].get(k) != v
     }
+    saved_precision = state.get("runtime", {}).get("precision", "float32")
+    if saved_precision != runtime.precision:  # the layers' dtype policies are saved with them
+        changed["precision"] = (saved_precision, runtime.precision)
     if changed:
         raise InputError(
             f"{workdir} holds a run with other hyperparameters {changed} (saved, given); "

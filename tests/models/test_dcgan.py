@@ -164,8 +164,10 @@ def test_save_load_in_fresh_process_and_continue_training(tmp_path):
 
 
 def test_load_model_errors(tmp_path):
-    with pytest.raises(InputError, match="expected a saved model file ending in .keras"):
+    with pytest.raises(InputError, match="missing.keras: no such model file"):
         load_model(tmp_path / "missing.keras")
+    with pytest.raises(InputError, match="expected a saved model file ending in .keras"):
+        load_model(tmp_path / "model.h5")
     (tmp_path / "junk.keras").write_bytes(b"junk")
     with pytest.raises(InputError, match="junk.keras: cannot load the model"):
         load_model(tmp_path / "junk.keras")

@@ -1,5 +1,7 @@
 """`tfgen train MODEL --data SOURCE --epochs N ...`"""
 
+import argparse
+
 from tfgen.cli.arguments import (
     add_data_arguments,
     data_options,
@@ -57,10 +59,43 @@ def add_parser(verbs):
         type=fraction,
         help="fraction held out for validation (default: 0.1 for autoencoders, none for GANs)",
     )
+    add_runtime_arguments(p)
     p.set_defaults(run=run)
 
 
+def add_runtime_arguments(p):
+    """--precision, --strategy, --jit/--no-jit, --deterministic (see tfgen.runtime.Runtime)."""
+    g = p.add_argument_group("hardware")
+    g.add_argument(
+        "--precision",
+        choices=("float32", "mixed_float16", "mixed_bfloat16"),
+        default="float32",
+        help="mixed_float16 on GPUs (both optimizers loss-scaled), mixed_bfloat16 on TPUs and "
+        "CPUs/GPUs with bf16 units; variables stay float32 (default: float32)",
+    )
+    g.add_argument(
+        "--strategy",
+        choices=("auto", "one_device", "mirrored", "multi_worker"),
+        default="auto",
+        help="auto: every local GPU when there are several; mirrored: every local GPU (or "
+        "logical CPU); multi_worker: the machines in TF_CONFIG. --batch-size is the global "
+        "batch (default: auto)",
+    )
+    g.add_argument(
+        "--jit",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="XLA-compile the training step (--no-jit: never; default: Keras's auto, XLA on GPUs)",
+    )
+    g.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="bit-for-bit reproducible training for a given seed (TF op determinism; slower)",
+    )
+
+
 def run(args):
+    from tfgen.runtime import Runtime
     from tfgen.training import train
 
     workdir = args.workdir or f"runs/{args.model}"
@@ -75,6 +110,7 @@ def run(args):
         seed=args.seed,
         monitor=not args.no_monitor,
         validation_split="default" if args.validation_split is None else args.validation_split,
+        runtime=Runtime(args.precision, args.strategy, args.jit, args.deterministic),
         **data_options(args),
     )
     if result.stopped_by == "already_trained":

@@ -131,8 +131,10 @@ def load_model(path):
     import keras
 
     path = Path(path)
-    if not path.is_file() or path.suffix != ".keras":
+    if path.suffix != ".keras":
         raise InputError(f"expected a saved model file ending in .keras. Received: {str(path)!r}")
+    if not path.is_file():
+        raise InputError(f"{path}: no such model file.")
     try:
         return keras.saving.load_model(path)
     except (ValueError, OSError) as e:

@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from tfgen.models.architecture import (
-    BN_MOMENTUM,
+    batch_norm,
     check_widths,
     dcgan_gamma_init,
     dcgan_kernel_init,
@@ -41,9 +41,14 @@ def build_discriminator(
 
     inputs, x, label = image_inputs(image_shape, num_classes, conditioning)
     for i, filters in enumerate(widths):
-        x = layers.Conv2D(filters, kernel_size, 2, padding="same", kernel_initializer=init)(x)
-        if batchnorm and i > 0:
-            x = layers.BatchNormalization(momentum=BN_MOMENTUM, gamma_initializer=gamma)(x)
+        # before batch norm a bias has no effect (beta takes its place): it would only drift
+        # on Adam-normalised rounding noise
+        normed = batchnorm and i > 0
+        x = layers.Conv2D(
+            filters, kernel_size, 2, padding="same", kernel_initializer=init, use_bias=not normed
+        )(x)
+        if normed:
+            x = batch_norm(gamma_initializer=gamma)(x)
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)

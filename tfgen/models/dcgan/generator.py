@@ -5,7 +5,7 @@ from keras import layers
 
 from tfgen.errors import InputError
 from tfgen.models.architecture import (
-    BN_MOMENTUM,
+    batch_norm,
     check_widths,
     dcgan_gamma_init,
     dcgan_kernel_init,
@@ -58,14 +58,14 @@ def build_generator(
 
     inputs, x = latent_inputs(latent_dim, num_classes)
     x = layers.Dense(start_h * start_w * widths[0], use_bias=False, kernel_initializer=init)(x)
-    x = layers.BatchNormalization(momentum=BN_MOMENTUM, gamma_initializer=gamma)(x)
+    x = batch_norm(gamma_initializer=gamma)(x)
     x = layers.Activation(activation)(x)
     x = layers.Reshape((start_h, start_w, widths[0]))(x)
     for filters, stride in zip(widths[1:], strides[:-1]):
         x = layers.Conv2DTranspose(
             filters, kernel_size, stride, padding="same", use_bias=False, kernel_initializer=init
         )(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM, gamma_initializer=gamma)(x)
+        x = batch_norm(gamma_initializer=gamma)(x)
         x = layers.Activation(activation)(x)
     x = layers.Conv2DTranspose(
         channels, kernel_size, strides[-1], padding="same", kernel_initializer=init

@@ -15,7 +15,7 @@ from tfgen.models.base import (
     in_chunks,
     serialize_submodels,
 )
-from tfgen.models.optimizers import TwoOptimizersMixin
+from tfgen.models.optimizers import TwoOptimizersMixin, apply_update
 from tfgen.sampling import (
     TRUNCATION_METHODS,
     latents_from_seeds,
@@ -180,10 +180,9 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
             penalty = self._penalty(real, fake, labels, aux_seed)
             loss = tf.nn.compute_average_loss(per_example + penalty)
         variables = self.discriminator.trainable_variables
-        gradients = tape.gradient(loss, variables)
-        self.d_optimizer.apply_gradients(zip(gradients, variables))
+        gradient_norm = apply_update(self.d_optimizer, tape, loss, variables)
         self._track_discriminator(per_example, real_out, fake_out)
-        self.trackers["d_grad_norm"].update_state(tf.linalg.global_norm(gradients))
+        self.trackers["d_grad_norm"].update_state(gradient_norm)
         if "d_penalty" in self.trackers:
             self.trackers["d_penalty"].update_state(penalty)
 
@@ -196,10 +195,9 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
             per_example = self.game.generator(fake_out)
             loss = tf.nn.compute_average_loss(per_example)
         variables = self.generator.trainable_variables
-        gradients = tape.gradient(loss, variables)
-        self.g_optimizer.apply_gradients(zip(gradients, variables))
+        gradient_norm = apply_update(self.g_optimizer, tape, loss, variables)
         self.trackers["g_loss"].update_state(per_example)
-        self.trackers["g_grad_norm"].update_state(tf.linalg.global_norm(gradients))
+        self.trackers["g_grad_norm"].update_state(gradient_norm)
 
     def _discriminator_loss(self, real_out, fake_out, seed):
         if not self.game.cross_entropy:
@@ -251,6 +249,14 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
     def _update_ema(self):
         """ema <- d * ema + (1 - d) * w, with d warmed up as in tf.train.ExponentialMovingAverage
         (num_updates) so early averages are not dominated by the random initialisation."""
+        if tf.distribute.has_strategy() and not tf.distribute.in_cross_replica_context():
+            # mirrored copies may only be assigned all at once, from the cross-replica context;
+            # every replica holds the same weights after the all-reduced update
+            tf.distribute.get_replica_context().merge_call(lambda _: self._assign_ema())
+        else:
+            self._assign_ema()
+
+    def _assign_ema(self):
         step = tf.cast(self.g_optimizer.iterations, tf.float32)
         decay = tf.minimum(self.ema_decay, (1.0 + step) / (10.0 + step))
         # the copy is frozen, so pair weights by position and ask the live generator

@@ -9,7 +9,7 @@ import math
 import keras
 from keras import layers
 
-from tfgen.models.architecture import check_widths
+from tfgen.models.architecture import batch_norm, check_widths
 from tfgen.models.gan.gan import GAN
 from tfgen.models.gan.options import compiled_adversarial, with_defaults
 
@@ -22,8 +22,8 @@ def build_mlp_generator(image_shape, latent_dim=100, widths=(256, 512, 1024), na
     z = keras.Input((latent_dim,), name="z")
     x = z
     for units in widths:
-        x = layers.Dense(units)(x)
-        x = layers.BatchNormalization(momentum=0.9)(x)
+        x = layers.Dense(units, use_bias=False)(x)  # batch norm's beta is the bias
+        x = batch_norm()(x)
         x = layers.LeakyReLU(0.2)(x)
     x = layers.Dense(math.prod(image_shape))(x)
     x = layers.Activation("tanh", dtype="float32")(x)
