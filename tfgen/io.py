@@ -27,6 +27,8 @@ def atomic_path(path):
     try:
         yield tmp
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; others (e.g. a model server) must read it
+        with open(tmp, "rb") as f:  # on disk before the rename, so a power cut cannot expose
+            os.fsync(f.fileno())  # a renamed but empty file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

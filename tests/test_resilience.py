@@ -1,0 +1,105 @@
+"""Nothing a user had is lost when a process dies mid-write: exports and checkpoints are
+published by an atomic rename, so a SIGKILL leaves the previous state whole."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+from tests.conftest import run_python
+
+HANG_AFTER = """
+import sys, time
+from pathlib import Path
+import {module} as owner
+
+marker = Path(sys.argv[1])
+original = owner.{function}
+
+
+def hang(*args, **kwargs):
+    result = original(*args, **kwargs)  # the real work is done, not yet published
+    marker.write_text("midway")
+    time.sleep(600)
+    return result
+
+
+owner.{function} = hang
+"""
+
+
+def start_and_kill_midway(code, tmp_path):
+    """Runs `code` in a fresh process and SIGKILLs it once it reports being midway."""
+    marker = tmp_path / "midway"
+    script = tmp_path / "job.py"
+    script.write_text(textwrap.dedent(code))
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(marker)],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
+    deadline = time.monotonic() + 240
+    while not marker.exists():
+        assert process.poll() is None, process.stderr.read().decode()[-3000:]
+        assert time.monotonic() < deadline, "the job never reached the midway point"
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+
+
+def test_an_export_killed_midway_leaves_no_partial_version(tmp_path):
+    code = (
+        HANG_AFTER.format(module="tfgen.export.saved_model", function="verify_savedmodel")
+        + """
+from tfgen.export import export_model
+from tfgen.models import build_model
+gan = build_model("dcgan", (8, 8, 1), g_widths=[16, 8], d_widths=[8], latent_dim=4)
+export_model(gan, "dcgan", base="saved_models")
+"""
+    )
+    start_and_kill_midway(code, tmp_path)
+    model_dir = tmp_path / "saved_models" / "dcgan"
+    left = sorted(p.name for p in model_dir.iterdir())
+    assert len(left) == 1 and left[0].startswith(".staging-")  # what TF Serving ignores
+    assert (model_dir / left[0] / "saved_model.pb").is_file()  # it was killed midway
+    out = run_python(
+        """
+        from tfgen.export import export_model
+        from tfgen.models import build_model
+        gan = build_model("dcgan", (8, 8, 1), g_widths=[16, 8], d_widths=[8], latent_dim=4)
+        print(export_model(gan, "dcgan", base="saved_models").name)
+        """,
+        cwd=tmp_path,
+    )
+    assert out.strip() == "1"
+
+
+def test_a_checkpoint_killed_midway_keeps_the_last_good_one(tmp_path):
+    train = """
+import sys
+from tfgen.training import train
+train("vae", "digits", epochs=int(sys.argv[-1]), workdir="run", batch_size=256, verbose=0,
+      hparams={"latent_dim": 2, "architecture": "dense"})
+"""
+    (tmp_path / "first.py").write_text(train)
+    subprocess.run([sys.executable, "first.py", "1"], cwd=tmp_path, check=True, timeout=300)
+    good = (tmp_path / "run" / "model.keras").read_bytes()
+    # epoch 2 writes the whole new checkpoint to its temporary file, then dies before renaming
+    code = HANG_AFTER.format(module="keras", function="Model.save")
+    start_and_kill_midway(code + train.replace("int(sys.argv[-1])", "2"), tmp_path)
+    assert (tmp_path / "run" / "model.keras").read_bytes() == good
+    leftovers = [p.name for p in (tmp_path / "run").iterdir() if p.name.startswith(".model.")]
+    assert leftovers  # the half-published temporary file, never the checkpoint itself
+    out = run_python(
+        """
+        import json
+        from tfgen.models import load_model
+        load_model("run/model.keras")
+        print(json.load(open("run/train_state.json"))["epochs"])
+        """,
+        cwd=tmp_path,
+    )
+    assert out.strip() == "1"
