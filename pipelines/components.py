@@ -63,6 +63,7 @@ def Trainer(
     hparams: dict,
     max_seconds: float,
     seed: int,
+    runtime: dict,
     checkpoint_root: str,
     model: dsl.Output[dsl.Model],
     logs: dsl.Output[dsl.Artifact],
@@ -81,6 +82,7 @@ def Trainer(
         hparams=hparams,
         max_seconds=max_seconds or None,
         seed=seed,
+        runtime=runtime,
         checkpoint_root=checkpoint_root,
     )
     shutil.copytree(Path(model.path) / "logs", logs.path)  # TensorBoard logs as their own artifact

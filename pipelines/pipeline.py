@@ -19,7 +19,8 @@ from pipelines.components import (
 DEFAULTS = {
     "data": {"options": {}, "eval_fraction": 0.1, "seed": 0},
     "schema": {"min_examples": 100, "max_duplicate_fraction": 0.05, "min_pixel_std": 20.0},
-    "trainer": {"batch_size": 64, "hparams": {}, "seed": 0, "max_seconds": None},
+    # runtime: tfgen.runtime.Runtime's fields, e.g. {"precision": "mixed_float16"} on GPUs
+    "trainer": {"batch_size": 64, "hparams": {}, "seed": 0, "max_seconds": None, "runtime": {}},
     "evaluator": {"tolerance": 0.1, "samples": 2000, "seed": 0},
     "paths": {"saved_models": "saved_models", "checkpoints": "runs/pipelines"},
 }
@@ -59,6 +60,7 @@ def create_pipeline(config):
             hparams=trainer.get("hparams", {}),
             max_seconds=trainer.get("max_seconds") or 0.0,
             seed=trainer["seed"],
+            runtime=trainer.get("runtime", {}),
             checkpoint_root=paths["checkpoints"],
         ).after(validation)
         evaluation = Evaluator(

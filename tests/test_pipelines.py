@@ -62,7 +62,8 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     assert card["evaluation"]["blessed"] and card["training"]["epochs"] == 15
     assert card["data"]["statistics"]["train"]["count"] == 1617
     assert {"sample", "reconstruct"} <= set(card["signatures"])
-    assert (version / "model_card.md").is_file()
+    assert "![64 samples, seeds 0-63](samples.png)" in (version / "model_card.md").read_text()
+    assert (version / "samples.png").read_bytes()[:4] == b"\x89PNG"
     assert list((run / "trainer" / "logs").rglob("events.out.tfevents.*"))
     assert (run / "infravalidator" / "infra_blessing" / "INFRA_BLESSED").is_file()
 

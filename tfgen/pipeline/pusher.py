@@ -11,6 +11,7 @@ import tfgen
 from tfgen.export import METADATA_FILE, make_readable, publish
 from tfgen.io import write_json_atomic
 from tfgen.pipeline.evaluator import savedmodel_of
+from tfgen.pipeline.trainer import SAMPLES
 
 
 def pusher(
@@ -54,6 +55,8 @@ def pusher(
             card = model_card(name, staging, model_dir, card_sources or {})
             (staging / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
             (staging / "model_card.md").write_text(render_card(card))
+            if (Path(model_dir) / SAMPLES).is_file():  # TF Serving ignores files beside the model
+                shutil.copy2(Path(model_dir) / SAMPLES, staging / SAMPLES)
             make_readable(staging)
             path = publish(staging, model_base)
         finally:
@@ -98,6 +101,7 @@ def model_card(name, savedmodel, model_dir, sources):
         },
         "training": read(model_dir, "training.json"),
         "signatures": metadata.get("signatures"),
+        "samples": SAMPLES if (Path(model_dir) / SAMPLES).is_file() else None,
     }
 
 
@@ -140,6 +144,8 @@ def render_card(card):
         f"- config: {json.dumps(training.get('config'))}",
         f"- epochs: {training.get('epochs')}, seconds: {training.get('seconds')}",
     ]
+    if card.get("samples"):
+        lines += ["", "## Samples", "", f"![64 samples, seeds 0-63]({card['samples']})"]
     lines += ["", "## Signatures", ""]
     for signature, spec in (card.get("signatures") or {}).items():
         inputs = ", ".join(f"{k}: {v['dtype']}{v['shape']}" for k, v in spec["inputs"].items())

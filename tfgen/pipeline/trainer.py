@@ -11,10 +11,13 @@ import shutil
 from pathlib import Path
 
 from tfgen.export import export_model
+from tfgen.images import write_grid
 from tfgen.io import write_json_atomic
+from tfgen.runtime import Runtime
 from tfgen.training import train
 
 SAVEDMODEL = Path("savedmodel") / "1"  # the Trainer's SavedModel, inside its output
+SAMPLES = "samples.png"  # 64 samples (seeds 0-63) of a generative model
 
 
 def trainer(
@@ -28,9 +31,14 @@ def trainer(
     hparams=None,
     max_seconds=None,
     seed=0,
+    runtime=None,
 ):
     """Trains on `examples_dir/train` and writes into `output_dir`: `model.keras`, the
-    SavedModel (`savedmodel/1`), TensorBoard `logs/` and `training.json`.
+    SavedModel (`savedmodel/1`), TensorBoard `logs/`, `training.json` and, for models that
+    sample, a grid of 64 samples (`samples.png`).
+
+    Args:
+        runtime: {"precision", "strategy", "jit", "deterministic"} (see tfgen.runtime.Runtime).
 
     Returns:
         The training summary (epochs, seconds, stop reason, final metrics, checkpoint folder).
@@ -45,6 +53,7 @@ def trainer(
         "source": metadata["source"],
         "data_options": metadata["data_options"],
         "split": metadata["split"],
+        "runtime": runtime or {},
     }
     digest = hashlib.sha256(json.dumps(key, sort_keys=True).encode()).hexdigest()[:12]
     workdir = Path(checkpoint_root) / f"{model}-{digest}"
@@ -58,11 +67,14 @@ def trainer(
         max_seconds=max_seconds,
         seed=seed,
         verbose=2,
+        runtime=Runtime(**(runtime or {})),
     )
     output_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(result.paths.model, output_dir / "model.keras")
     shutil.copytree(result.paths.logs, output_dir / "logs", dirs_exist_ok=True)
     export_model(result.model, SAVEDMODEL.parent.name, base=output_dir)
+    if hasattr(result.model, "sample"):  # what the model makes, at a glance
+        write_grid(output_dir / SAMPLES, result.model.sample(64, seed=0), columns=8)
     state = json.loads(result.paths.state.read_text())
     summary = {
         "config": key,
