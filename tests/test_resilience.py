@@ -8,6 +8,8 @@ import sys
 import textwrap
 import time
 
+import numpy as np
+
 from tests.conftest import run_python
 
 HANG_AFTER = """
@@ -103,3 +105,46 @@ train("vae", "digits", epochs=int(sys.argv[-1]), workdir="run", batch_size=256, 
         cwd=tmp_path,
     )
     assert out.strip() == "1"
+
+
+RESUMABLE_RUN = """
+import numpy as np
+from tfgen.models import load_model
+from tfgen.runtime import Runtime
+from tfgen.training import train
+
+hparams = dict(g_widths=[32, 16, 8], d_widths=[8, 16], latent_dim=8, ema_decay=0.9)
+train("dcgan", "digits", epochs=3, workdir="run", batch_size=16, hparams=hparams, verbose=0,
+      runtime=Runtime(deterministic=True))
+model = load_model("run/model.keras")
+np.savez("weights.npz", *[w.numpy() for w in model.weights])
+"""
+
+
+def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tmp_path):
+    """SIGKILL in epoch 2, then the same command: both optimizers, the EMA weights, the step
+    counters (the noise's source) and the data order carry on as if nothing had happened."""
+    uninterrupted, killed = tmp_path / "uninterrupted", tmp_path / "killed"
+    for folder in (uninterrupted, killed):
+        folder.mkdir()
+        (folder / "job.py").write_text(RESUMABLE_RUN)
+    run = [sys.executable, "job.py"]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    subprocess.run(run, cwd=uninterrupted, env=env, check=True, timeout=300)
+
+    process = subprocess.Popen(run, cwd=killed, env=env)
+    state = killed / "run" / "train_state.json"
+    deadline = time.monotonic() + 240
+    while not (state.exists() and '"epochs": 1' in state.read_text()):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(1.0)  # into epoch 2: its 112 steps take a few seconds
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert '"epochs": 1' in state.read_text()  # killed mid-epoch, not after it
+    subprocess.run(run, cwd=killed, env=env, check=True, timeout=300)
+
+    with np.load(uninterrupted / "weights.npz") as a, np.load(killed / "weights.npz") as b:
+        assert a.files == b.files and len(a.files) > 20
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])

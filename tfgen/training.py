@@ -158,6 +158,7 @@ def train(
         "tfgen_version": tfgen.__version__,
     }
     preview = _preview(val_ds if val_ds is not None else train_ds)
+    _replay_shuffles(train_ds, done)
     budget = TimeBudget(max_seconds) if max_seconds else None
     callbacks = _callbacks(model, paths, preview, budget, run_facts, monitor and chief, chief)
     start = time.monotonic()
@@ -283,6 +284,21 @@ def _work_around_keras_multi_worker(model):
 
 def _as_vector(value):
     return tf.reshape(value, [1])
+
+
+def _replay_shuffles(ds, epochs):
+    """Advances `ds`'s seeded reshuffling as far as `epochs` finished epochs of `fit` did, so
+    a resumed run sees the batches an uninterrupted one would.
+
+    Each new iterator draws the next permutation. Keras 3's epoch iterator starts one at each
+    epoch's start and a spare one at its end (for a dataset of known length); for a dataset
+    of unknown length the first epoch starts only one. The resume test guards this count.
+    """
+    if epochs == 0:
+        return
+    known_length = int(tf.data.experimental.cardinality(ds)) >= 0
+    for _ in range(2 * epochs if known_length else 2 * epochs - 1):
+        next(iter(ds))
 
 
 def _images(element):
