@@ -177,7 +177,7 @@ def test_vae_logs_validation_and_reconstructions(tmp_path):
             ["train", "dcgan", "--data", "digits", "--epochs", 1, "--set", "novalue"],
             "--set expects KEY=VALUE",
         ),
-        (["sample", "--model", "missing.keras", "--out", "x.png"], "ending in .keras"),
+        (["sample", "--model", "missing.keras", "--out", "x.png"], "no such model file"),
     ],
 )
 def test_bad_input_exits_2_with_a_clear_message(argv, message, capsys, tmp_path):
