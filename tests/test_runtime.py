@@ -95,6 +95,18 @@ def test_a_run_keeps_its_precision(tmp_path, policy):
         train("dcgan", "digits", **{**common, "epochs": 2})
 
 
+def test_slow_precisions_are_named_before_training():
+    from tfgen.runtime import slow_precision
+
+    gpu = ["/device:GPU:0"]
+    assert slow_precision("float32", [], set()) is None
+    assert "float16" in slow_precision("mixed_float16", [], {"avx512f"})
+    assert slow_precision("mixed_float16", gpu, set()) is None
+    assert "AMX" in slow_precision("mixed_bfloat16", [], {"avx512f", "avx512_bf16"})
+    assert slow_precision("mixed_bfloat16", [], {"avx512_bf16", "amx_bf16"}) is None
+    assert slow_precision("mixed_bfloat16", gpu, set()) is None
+
+
 def test_worker_role_from_tf_config(monkeypatch):
     cluster = {"worker": ["localhost:1", "localhost:2"]}
     monkeypatch.setenv("TF_CONFIG", json.dumps({"cluster": cluster, "task": {"index": 1}}))

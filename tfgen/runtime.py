@@ -3,6 +3,7 @@ XLA and determinism. Set once, at the start of a run, before any model exists.""
 
 import json
 import os
+import warnings
 from dataclasses import asdict, dataclass
 
 import keras
@@ -51,11 +52,54 @@ def start_runtime(runtime, seed):
     The strategy is created first: MultiWorkerMirroredStrategy must exist before other ops.
     """
     strategy = make_strategy(runtime.strategy)
+    slow = slow_precision(runtime.precision, accelerators(), cpu_flags())
+    if slow:
+        warnings.warn(slow, PrecisionWarning, stacklevel=2)
     keras.mixed_precision.set_dtype_policy(runtime.precision)
     keras.utils.set_random_seed(seed)
     if runtime.deterministic:
         tf.config.experimental.enable_op_determinism()
     return strategy
+
+
+class PrecisionWarning(UserWarning):
+    """The chosen precision is likely slower than float32 on this machine."""
+
+
+def slow_precision(precision, accelerators, flags):
+    """Why `precision` is likely slower than float32 with no GPU/TPU in `accelerators` and
+    these CPU `flags`, or None.
+
+    16-bit matmuls pay off on CPUs only with AMX: with AVX512-BF16 alone, bf16 matmuls ran at
+    0.56x the float32 rate on an AVX-512 Xeon (`benchmarks/train_throughput.py`), and no CPU
+    has fast float16 matmuls in TensorFlow.
+    """
+    if accelerators:
+        return None
+    if precision == "mixed_float16":
+        return (
+            "precision mixed_float16 without a GPU: CPUs compute float16 slowly; use float32, "
+            "or mixed_bfloat16 on a CPU with AMX."
+        )
+    if precision == "mixed_bfloat16" and "amx_bf16" not in flags:
+        return (
+            "precision mixed_bfloat16 on a CPU without AMX (no amx_bf16 flag): its bfloat16 "
+            "matmuls are likely slower than float32 ones (0.56x measured on an AVX512-BF16 Xeon)."
+        )
+    return None
+
+
+def accelerators():
+    return tf.config.list_logical_devices("GPU") + tf.config.list_logical_devices("TPU")
+
+
+def cpu_flags():
+    """The CPU's feature flags (Linux), or an empty set where they cannot be read."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return set(next(line for line in f if line.startswith("flags")).split(":")[1].split())
+    except (OSError, StopIteration, IndexError):
+        return set()
 
 
 def make_strategy(name):
