@@ -17,6 +17,7 @@ import tensorflow as tf
 
 import tfgen
 from tfgen.callbacks import (
+    EarlyStopping,
     EpochCheckpoint,
     ImageSummaries,
     LatentProjector,
@@ -52,6 +53,10 @@ class RunPaths:
     def logs(self):
         return self.workdir / "logs"
 
+    @property
+    def best(self):
+        return self.workdir / "best.keras"  # early stopping's best epoch
+
 
 @dataclass
 class TrainResult:
@@ -62,7 +67,7 @@ class TrainResult:
     epochs: int
     seconds: float
     history: dict = field(default_factory=dict)
-    stopped_by: str | None = None  # "max_seconds", "already_trained" or None
+    stopped_by: str | None = None  # "max_seconds", "early_stopping", "already_trained" or None
 
 
 def train(
@@ -79,6 +84,7 @@ def train(
     monitor=True,
     verbose="auto",
     runtime=None,
+    early_stopping=None,
     **data_options,
 ):
     """Trains model `model_name` on `data` for `epochs` epochs in total, resuming if possible.
@@ -98,6 +104,9 @@ def train(
             mode collapse, diverging losses).
         runtime: a `tfgen.runtime.Runtime` (precision, strategy, XLA, determinism); fixed
             once a run has started. `batch_size` is the global batch across all replicas.
+        early_stopping: stop once the validation loss has not improved for this many epochs,
+            ending with the best epoch's weights (also kept in `best.keras`); a resumed run
+            continues the count, and a stopped run stays stopped.
         **data_options: passed to `tfgen.data.load_dataset`: image_size, channels, classes,
             skip_errors, tfds_data_dir. Recorded with the run, so evaluation can rebuild the
             same held-out split.
@@ -111,6 +120,7 @@ def train(
     """
     spec = get_spec(model_name)
     _check_budget(epochs, max_seconds)
+    _check_early_stopping(early_stopping)
     _check_data_options(data_options)
     runtime = runtime or Runtime()
     if max_seconds and runtime.strategy == "multi_worker":
@@ -143,8 +153,20 @@ def train(
         model.jit_compile = runtime.jit
     if runtime.strategy == "multi_worker":
         _work_around_keras_multi_worker(model)
+    if (state or {}).get("early_stopping", {}).get("stopped"):
+        return TrainResult(model, paths, done, 0.0, stopped_by="early_stopping")
     if done >= epochs:
         return TrainResult(model, paths, done, 0.0, stopped_by="already_trained")
+    if early_stopping and val_ds is None:
+        raise InputError(
+            "early_stopping watches the validation loss, but this run has no validation "
+            f"split. Received: early_stopping={early_stopping}, validation_split={split!r}."
+        )
+    stopper = (
+        EarlyStopping(early_stopping, paths.best, (state or {}).get("early_stopping"))
+        if early_stopping
+        else None
+    )
 
     run_facts = {
         "model": model_name,
@@ -160,7 +182,9 @@ def train(
     preview = _preview(val_ds if val_ds is not None else train_ds)
     _replay_shuffles(train_ds, done)
     budget = TimeBudget(max_seconds) if max_seconds else None
-    callbacks = _callbacks(model, paths, preview, budget, run_facts, monitor and chief, chief)
+    callbacks = _callbacks(
+        model, paths, preview, budget, stopper, run_facts, monitor and chief, chief
+    )
     start = time.monotonic()
     history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
     return TrainResult(
@@ -169,13 +193,20 @@ def train(
         _read_state(paths.state)["epochs"],
         time.monotonic() - start,
         history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-        stopped_by="max_seconds" if budget and budget.stopped else None,
+        stopped_by=(
+            "early_stopping"
+            if stopper and stopper.stopped
+            else "max_seconds"
+            if budget and budget.stopped
+            else None
+        ),
     )
 
 
-def _callbacks(model, paths, preview, budget, run_facts, monitor, chief):
-    """The run's callbacks, in an order that matters: the NaN guard before the checkpoint.
-    Only the chief of a multi-worker run writes TensorBoard logs."""
+def _callbacks(model, paths, preview, budget, stopper, run_facts, monitor, chief):
+    """The run's callbacks, in an order that matters: the NaN guard before the checkpoint,
+    early stopping (which restores the best weights) just before it. Only the chief of a
+    multi-worker run writes TensorBoard logs."""
     images, labels = preview
     callbacks = [
         NaNGuard(),  # first: a diverged step must never reach the checkpoint
@@ -190,7 +221,11 @@ def _callbacks(model, paths, preview, budget, run_facts, monitor, chief):
         callbacks.append(LatentProjector(paths.logs, images, labels))
     if monitor and hasattr(model, "discriminator") and isinstance(model, LatentImageModelMixin):
         callbacks.append(TrainingHealthMonitor(paths.logs, images, labels))
-    return [*callbacks, EpochCheckpoint(paths.model, paths.state, run_facts)]
+    return [
+        *callbacks,
+        *([stopper] if stopper else []),
+        EpochCheckpoint(paths.model, paths.state, run_facts, stopper),
+    ]
 
 
 def _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths):
@@ -220,6 +255,13 @@ def _check_budget(epochs, max_seconds):
         raise InputError(f"epochs must be a positive integer. Received: epochs={epochs!r}")
     if max_seconds is not None and not max_seconds > 0:
         raise InputError(f"max_seconds must be > 0. Received: max_seconds={max_seconds!r}")
+
+
+def _check_early_stopping(patience):
+    if patience is not None and (not isinstance(patience, int) or patience < 1):
+        raise InputError(
+            f"early_stopping must be a positive number of epochs. Received: {patience!r}"
+        )
 
 
 def _datasets(data, spec, batch_size, split, seed, data_options):

@@ -50,6 +50,13 @@ def add_parser(verbs):
         type=positive_float,
         help="stop cleanly after this wall-clock time, saving the model",
     )
+    p.add_argument(
+        "--early-stopping",
+        type=positive_int,
+        metavar="PATIENCE",
+        help="stop once the validation loss has not improved for PATIENCE epochs, keeping "
+        "the best epoch's weights",
+    )
     p.add_argument("--seed", type=int, default=0, help="default: 0")
     p.add_argument(
         "--no-monitor", action="store_true", help="GANs: turn off the training-health monitor"
@@ -111,6 +118,7 @@ def run(args):
         monitor=not args.no_monitor,
         validation_split="default" if args.validation_split is None else args.validation_split,
         runtime=Runtime(args.precision, args.strategy, args.jit, args.deterministic),
+        early_stopping=args.early_stopping,
         **data_options(args),
     )
     if result.stopped_by == "already_trained":
@@ -119,6 +127,10 @@ def run(args):
             "nothing to do. Raise --epochs to continue training."
         )
     else:
-        note = " (stopped by --max-seconds)" if result.stopped_by == "max_seconds" else ""
+        note = {
+            "max_seconds": " (stopped by --max-seconds)",
+            "early_stopping": " (stopped early: the validation loss stopped improving; the "
+            f"model holds the best epoch's weights, also in {result.paths.best})",
+        }.get(result.stopped_by, "")
         print(f"trained {args.model} to epoch {result.epochs} in {result.seconds:.1f} s{note}")
     print(f"model: {result.paths.model}\nTensorBoard: tensorboard --logdir {result.paths.logs}")
