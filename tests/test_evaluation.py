@@ -75,7 +75,7 @@ def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
     assert "held-out 10% validation split" in report["data"]["scored"]
     assert report["data"]["warnings"] == []
     section = report["anomaly"]
-    assert section["score"] == "error_map_peak" and section["error_window"] == 7
+    assert section["score"] == "error_map_peak" and section["error_window"] == 3  # 0.4 x 8 pixels
     assert set(section["auroc_by_score"]) == {"error_map_peak", "reconstruction_mse"}
     assert section["auroc"] == section["auroc_by_score"]["error_map_peak"]
     assert 0.0 <= section["auroc"] <= 1.0

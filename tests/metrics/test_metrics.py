@@ -56,3 +56,16 @@ def test_error_map_peak_hand_computed():
     spread[0, ::3, ::3, 0] = 1.0
     assert per_image_mse(images, spread)[0] == pytest.approx(9 / 81)
     assert error_map_peak(images, spread, window=3)[0] == pytest.approx(1 / 9)
+
+
+def test_default_error_window_is_odd_and_scales_with_the_image():
+    from tfgen.metrics import default_error_window, error_map_peak
+
+    # round(0.4 x side), made odd
+    assert [default_error_window((s, s)) for s in (8, 28, 64, 2)] == [3, 11, 25, 1]
+    assert default_error_window((28, 64)) == 11  # the shorter side
+    images = np.zeros((1, 8, 8, 1))
+    reconstructions = images.copy()
+    reconstructions[0, 2:5, 2:5, 0] = 1.0
+    # no window given: the default 3 x 3 one covers the blob exactly
+    assert error_map_peak(images, reconstructions)[0] == pytest.approx(1.0)

@@ -32,8 +32,8 @@ def add_parser(verbs):
     p.add_argument(
         "--error-window",
         type=positive_int,
-        default=7,
-        help="side of the window the error map is averaged over (default: 7)",
+        help="side of the window the error map is averaged over (default: the odd number "
+        "nearest 0.4 of the image side, 11 on 28x28 images)",
     )
     p.add_argument(
         "--iwae-samples",

@@ -21,6 +21,7 @@ from tfgen.evaluation.data import evaluation_data
 from tfgen.evaluation.generators import default_features, sample_metrics
 from tfgen.images import write_grid
 from tfgen.io import atomic_path, write_json_atomic
+from tfgen.metrics import default_error_window
 from tfgen.models import load_model
 from tfgen.models.autoencoder import DenoisingAutoencoder
 from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
@@ -39,7 +40,7 @@ def evaluate(
     truncation=1.0,
     anomaly_classes=None,
     anomaly_score="error_map_peak",
-    error_window=7,
+    error_window=None,
     iwae_samples=5000,
     threshold_quantile=0.95,
     noise=None,
@@ -63,6 +64,8 @@ def evaluate(
         anomaly_score: the score whose threshold and plots are reported (AUROC is reported for
             every score): "error_map_peak" (the peak of the `error_window`-smoothed squared-error
             map), "reconstruction_mse", or for a VAE "negative_elbo" / "negative_iwae".
+        error_window: side of the window the error map is averaged over; default
+            `tfgen.metrics.default_error_window` (about 0.4 of the image side, 11 on MNIST).
         iwae_samples: K of the importance-weighted bound (VAE); 5000 is the literature's
             NLL estimate, smaller is faster.
         threshold_quantile: the anomaly threshold's quantile of normal validation scores.
@@ -167,6 +170,7 @@ def _autoencoder_sections(
         )
         columns.update(likelihood_columns)
     if subject.is_anomaly is not None:
+        error_window = error_window or default_error_window(subject.images.shape[1:3])
         scores = autoencoders.anomaly_scores(
             subject.images, reconstructions, error_window, likelihood_columns
         )

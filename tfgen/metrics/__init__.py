@@ -2,6 +2,7 @@
 
 from tfgen.metrics.anomaly import (
     auroc,
+    default_error_window,
     detection_rates,
     error_map_peak,
     quantile_threshold,
@@ -19,6 +20,7 @@ __all__ = [
     "classifier_score",
     "detection_rates",
     "elbo",
+    "default_error_window",
     "error_map_peak",
     "frechet",
     "frechet_distance",
