@@ -11,7 +11,7 @@ from tfgen.adversarial import classifier_loss, fgsm
 from tfgen.data.pipeline import UNIT_RANGE
 from tfgen.errors import InputError
 from tfgen.images import image_grid
-from tfgen.models.architecture import BN_MOMENTUM, check_widths
+from tfgen.models.architecture import batch_norm, check_widths
 from tfgen.models.autoencoder.encoder import conv_strides
 from tfgen.models.base import deserialize_submodels, in_chunks, serialize_submodels
 from tfgen.models.optimizers import adam, apply_update
@@ -157,7 +157,7 @@ def build_classifier_network(
     x = images
     for filters, stride in zip(widths, conv_strides(image_shape, len(widths))):
         x = layers.Conv2D(filters, 3, stride, padding="same", use_bias=False)(x)
-        x = layers.BatchNormalization(momentum=BN_MOMENTUM)(x)
+        x = batch_norm()(x)
         x = layers.ReLU()(x)
     x = layers.Flatten()(x)
     features = layers.Dense(feature_dim, activation="relu", name="features")(x)
