@@ -153,7 +153,8 @@ def train(
         model.jit_compile = runtime.jit
     if runtime.strategy == "multi_worker":
         _work_around_keras_multi_worker(model)
-    if (state or {}).get("early_stopping", {}).get("stopped"):
+    stopping_state = (state or {}).get("early_stopping")
+    if stopping_state and stopping_state["stopped"]:
         return TrainResult(model, paths, done, 0.0, stopped_by="early_stopping")
     if done >= epochs:
         return TrainResult(model, paths, done, 0.0, stopped_by="already_trained")
@@ -162,11 +163,7 @@ def train(
             "early_stopping watches the validation loss, but this run has no validation "
             f"split. Received: early_stopping={early_stopping}, validation_split={split!r}."
         )
-    stopper = (
-        EarlyStopping(early_stopping, paths.best, (state or {}).get("early_stopping"))
-        if early_stopping
-        else None
-    )
+    stopper = EarlyStopping(early_stopping, paths.best, stopping_state) if early_stopping else None
 
     run_facts = {
         "model": model_name,
@@ -193,14 +190,16 @@ def train(
         _read_state(paths.state)["epochs"],
         time.monotonic() - start,
         history={k: [float(v) for v in vs] for k, vs in history.history.items()},
-        stopped_by=(
-            "early_stopping"
-            if stopper and stopper.stopped
-            else "max_seconds"
-            if budget and budget.stopped
-            else None
-        ),
+        stopped_by=_stop_reason(stopper, budget),
     )
+
+
+def _stop_reason(stopper, budget):
+    if stopper and stopper.stopped:
+        return "early_stopping"
+    if budget and budget.stopped:
+        return "max_seconds"
+    return None
 
 
 def _callbacks(model, paths, preview, budget, stopper, run_facts, monitor, chief):
