@@ -10,7 +10,7 @@ test:  ## install with the dev extra and run the whole suite (what CI runs)
 	python3 -m venv .venv && .venv/bin/pip install -e ".[dev]" && .venv/bin/python -m pytest
 
 lint:
-	.venv/bin/ruff check tfgen tests benchmarks pipelines && .venv/bin/ruff format --check tfgen tests benchmarks pipelines
+	.venv/bin/ruff check tfgen tests benchmarks && .venv/bin/ruff format --check tfgen tests benchmarks
 
 benchmark:
 	$(PY) -m benchmarks.learning_mnist

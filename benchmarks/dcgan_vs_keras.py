@@ -15,8 +15,8 @@ import keras
 from benchmarks.common import FidScorer, arguments, fit_for, mnist_path
 from benchmarks.plain_keras_gan import PlainGAN, keras_example_networks
 from tfgen.data import load_dataset
-from tfgen.images import write_grid
 from tfgen.models.dcgan import build_dcgan
+from tfgen.utils.images import write_grid
 
 SAMPLES = 10_000
 

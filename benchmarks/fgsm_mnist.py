@@ -13,9 +13,9 @@ import keras
 import numpy as np
 
 from benchmarks.common import DEFAULT_MNIST, mnist_path
-from tfgen.adversarial import accuracy_under_attack
 from tfgen.data import load_dataset
 from tfgen.models import build_model
+from tfgen.ops.adversarial import accuracy_under_attack
 
 EPS = [0.05, 0.1, 0.2, 0.25, 0.3]
 

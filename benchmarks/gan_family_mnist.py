@@ -10,8 +10,8 @@ import keras
 
 from benchmarks.common import FidScorer, arguments, fit_for, mnist_path
 from tfgen.data import load_dataset
-from tfgen.images import write_grid
 from tfgen.models import build_model, get_spec
+from tfgen.utils.images import write_grid
 
 SAMPLES = 10_000
 MODELS = ("gan", "dcgan", "cgan", "wgan_gp", "vaegan")

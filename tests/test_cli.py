@@ -261,8 +261,8 @@ def test_console_script_help_for_every_verb():
 
 
 def test_sample_grid_values_match_the_model(trained_gan, tmp_path):
-    from tfgen.images import image_grid, to_uint8
     from tfgen.models import load_model
+    from tfgen.utils.images import image_grid, to_uint8
 
     out = tmp_path / "g.png"
     tfgen("sample", "--model", trained_gan / "model.keras", "--n", 4, "--upscale", 1, "--out", out)

@@ -9,9 +9,9 @@ import tensorflow as tf
 
 from tests.test_cli import tfgen
 from tfgen.data import load_examples, read_arrays
-from tfgen.detection import detection_report, score_images
 from tfgen.errors import InputError
-from tfgen.synthetic import generate_dataset
+from tfgen.evaluation.detection import detection_report, score_images
+from tfgen.tools.synthetic import generate_dataset
 
 DCGAN = dict(latent_dim=16, g_widths=[64, 32, 16], d_widths=[16, 32])
 

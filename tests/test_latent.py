@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from tests.test_cli import tfgen
-from tfgen import latent
 from tfgen.data import load_examples
 from tfgen.errors import InputError
 from tfgen.models.vae import build_vae
+from tfgen.tools import latent
 
 
 def test_lerp_and_slerp_hand_computed():

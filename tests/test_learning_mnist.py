@@ -153,8 +153,8 @@ def test_denoising_autoencoder_removes_noise(mnist_split):
 
 
 def test_classifier_learns_mnist_and_fgsm_breaks_it(mnist_split):
-    from tfgen.adversarial import accuracy_under_attack
     from tfgen.models import build_model
+    from tfgen.ops.adversarial import accuracy_under_attack
 
     train, val = mnist_split
     classifier = build_model("classifier", (28, 28, 1), num_classes=10)

@@ -5,11 +5,11 @@ import pytest
 import tensorflow as tf
 
 from tests.conftest import run_python
-from tfgen.adversarial import accuracy_under_attack, classifier_loss, fgsm, pgd
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.export import export_model
 from tfgen.models import build_model
+from tfgen.ops.adversarial import accuracy_under_attack, classifier_loss, fgsm, pgd
 
 
 def test_fgsm_steps_along_the_gradient_sign_and_clips():

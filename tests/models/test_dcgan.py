@@ -11,7 +11,7 @@ from tfgen.errors import InputError
 from tfgen.models import build_model, load_model
 from tfgen.models.dcgan import build_dcgan
 from tfgen.models.gan import GAN
-from tfgen.sampling import training_latents
+from tfgen.ops.sampling import training_latents
 
 TINY = dict(g_widths=[32, 16, 8], d_widths=[8, 16], latent_dim=8)
 

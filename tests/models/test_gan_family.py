@@ -10,7 +10,7 @@ from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.models import build_model, hparam_defaults
 from tfgen.models.cgan import ConditionalGAN
-from tfgen.sampling import latents_from_seeds
+from tfgen.ops.sampling import latents_from_seeds
 
 TINY = {
     "gan": dict(latent_dim=8, g_widths=[32, 32], d_widths=[32]),

@@ -2,7 +2,7 @@
 
 import keras
 
-from tfgen.io import atomic_path, write_json_atomic
+from tfgen.utils.io import atomic_path, write_json_atomic
 
 
 class EpochCheckpoint(keras.callbacks.Callback):

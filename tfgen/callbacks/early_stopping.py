@@ -4,7 +4,7 @@ import math
 
 import keras
 
-from tfgen.io import atomic_path
+from tfgen.utils.io import atomic_path
 
 
 class EarlyStopping(keras.callbacks.Callback):

@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgen.images import auto_upscale
+from tfgen.utils.images import auto_upscale
 
 
 class ImageSummaries(keras.callbacks.Callback):

@@ -8,8 +8,8 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins import projector
 
-from tfgen.images import image_grid, to_uint8
-from tfgen.io import write_bytes_atomic
+from tfgen.utils.images import image_grid, to_uint8
+from tfgen.utils.io import write_bytes_atomic
 
 TENSOR_NAME = "embedding/.ATTRIBUTES/VARIABLE_VALUE"  # the variable's key in the checkpoint
 

@@ -29,7 +29,7 @@ def add_parser(verbs):
 
 def run(args):
     from tfgen.cli.arguments import data_options
-    from tfgen.robustness import attack_report
+    from tfgen.evaluation.robustness import attack_report
 
     report = attack_report(
         args.model,

@@ -23,8 +23,8 @@ def add_parser(verbs):
 
 def run(args):
     from tfgen.errors import InputError
-    from tfgen.io import write_json_atomic
     from tfgen.models import load_model
+    from tfgen.utils.io import write_json_atomic
 
     if not args.images and not (args.real and args.fake):
         raise InputError("give images to score, or both --real and --fake to measure accuracy.")
@@ -50,7 +50,7 @@ def run(args):
 
 
 def _score_files(model, paths):
-    from tfgen.detection import score_images
+    from tfgen.evaluation.detection import score_images
 
     names, images = _read(model, paths)
     scores, probabilities = score_images(model, images)
@@ -61,7 +61,7 @@ def _score_files(model, paths):
 
 
 def _compare(model, real, fake):
-    from tfgen.detection import detection_report
+    from tfgen.evaluation.detection import detection_report
 
     summary, _, _ = detection_report(model, _examples(model, real), _examples(model, fake))
     return summary

@@ -28,7 +28,7 @@ def run(args):
     import time
 
     from tfgen.models import load_model
-    from tfgen.synthetic import generate_dataset
+    from tfgen.tools.synthetic import generate_dataset
 
     start = time.monotonic()
     path, count, labels = generate_dataset(

@@ -34,7 +34,7 @@ def _add_interpolate(tool):
 
 
 def _interpolate(args):
-    from tfgen import latent
+    from tfgen.tools import latent
 
     model, images, _ = _load(args)
     strip = latent.interpolate(model, images[args.a], images[args.b], args.steps, args.method)
@@ -53,7 +53,7 @@ def _add_arithmetic(tool):
 
 
 def _arithmetic(args):
-    from tfgen import latent
+    from tfgen.tools import latent
 
     model, images, _ = _load(args)
     a, b, c = images[args.a], images[args.b], images[args.c]
@@ -78,8 +78,8 @@ def _add_attribute(tool):
 
 
 def _attribute(args):
-    from tfgen import latent
     from tfgen.errors import InputError
+    from tfgen.tools import latent
 
     model, images, labels = _load(args)
     if labels is None:
@@ -105,7 +105,7 @@ def _add_traverse(tool):
 
 
 def _traverse(args):
-    from tfgen import latent
+    from tfgen.tools import latent
 
     model, images, _ = _load(args)
     start = (
@@ -134,8 +134,8 @@ def _add_grid(tool):
 
 
 def _grid(args):
-    from tfgen import latent
     from tfgen.models import load_model
+    from tfgen.tools import latent
 
     images = latent.latent_grid(load_model(args.model), args.n)
     _write(args.out, images, columns=args.n, what=f"{args.n}x{args.n} grid of the 2-d latent")
@@ -147,7 +147,8 @@ def _add_scatter(tool):
 
 
 def _scatter(args):
-    from tfgen import latent, plots
+    from tfgen.tools import latent
+    from tfgen.utils import plots
 
     model, images, labels = _load(args)
     codes = model.encode_latent(images[: args.n])
@@ -202,7 +203,7 @@ def _load(args):
 
 
 def _write(path, images, columns, what):
-    from tfgen.images import write_grid
+    from tfgen.utils.images import write_grid
 
     write_grid(path, images, columns=columns)
     print(f"wrote {what} to {path}")

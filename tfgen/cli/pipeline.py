@@ -1,10 +1,8 @@
-"""`tfgen pipeline {list,run,compile}`: the TFX-style pipelines of `pipelines/`, run locally with
-kfp.local or compiled for Kubeflow Pipelines / Vertex AI."""
+"""`tfgen pipeline {list,run,compile}`: the ready TFX-style pipelines (`tfgen.pipeline.configs`),
+run locally with kfp.local or compiled for Kubeflow Pipelines / Vertex AI."""
 
 import json
-import os
 import re
-import sys
 from pathlib import Path
 
 
@@ -105,36 +103,12 @@ def _anomalies(summary):
 
 
 def _pipelines():
-    _import_path()
-    import pipelines
+    from tfgen.pipeline import configs
 
-    return pipelines
+    return configs
 
 
 def _local():
-    _import_path()
-    from pipelines import local
+    from tfgen.pipeline import local
 
     return local
-
-
-def _import_path():
-    """Makes the `pipelines` package importable: it lives beside `tfgen` in the checkout (or
-    in $TFGEN_PIPELINES_ROOT)."""
-    import tfgen
-
-    for root in (
-        os.environ.get("TFGEN_PIPELINES_ROOT"),
-        Path(tfgen.__file__).resolve().parents[1],
-        Path.cwd(),
-    ):
-        if root and (Path(root) / "pipelines" / "__init__.py").is_file():
-            if str(root) not in sys.path:
-                sys.path.insert(0, str(root))
-            return
-    from tfgen.errors import InputError
-
-    raise InputError(
-        "the pipelines/ folder was not found beside the tfgen package; set "
-        "TFGEN_PIPELINES_ROOT to the checkout that holds it."
-    )

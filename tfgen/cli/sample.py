@@ -65,8 +65,8 @@ def add_parser(verbs):
 
 def run(args):
     from tfgen.errors import InputError
-    from tfgen.images import write_grid
     from tfgen.models import load_model
+    from tfgen.utils.images import write_grid
 
     model = load_model(args.model)
     if not hasattr(model, "sample"):
@@ -85,7 +85,7 @@ def run(args):
 
 def _draw(model, args):
     """(images, default columns, description)."""
-    from tfgen import latent
+    from tfgen.tools import latent
 
     method, psi = args.truncation_method, args.truncation
     label = {} if args.label is None else {"labels": args.label}

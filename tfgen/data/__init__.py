@@ -2,14 +2,13 @@
 
 from tfgen.data.arrays import ImageArrays, SourceInfo
 from tfgen.data.pipeline import (
-    TANH_RANGE,
-    UNIT_RANGE,
     load_dataset,
     load_examples,
     to_model_pixels,
 )
 from tfgen.data.sources import SOURCE_FORMS, read_arrays
 from tfgen.data.tfrecord import write_tfrecord
+from tfgen.utils.images import TANH_RANGE, UNIT_RANGE
 
 __all__ = [
     "ImageArrays",

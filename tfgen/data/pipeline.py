@@ -8,9 +8,8 @@ from tfgen.data.images import convert_channels
 from tfgen.data.sources import is_tfds_source, read_arrays
 from tfgen.data.tfds_source import parse_tfds_source, read_tfds
 from tfgen.errors import InputError
+from tfgen.utils.images import TANH_RANGE
 
-TANH_RANGE = (-1.0, 1.0)  # generators that end in tanh
-UNIT_RANGE = (0.0, 1.0)  # autoencoders with sigmoid outputs
 _SUBSETS = (None, "training", "validation", "both")
 
 

@@ -14,7 +14,7 @@ import tensorflow as tf
 from tfgen.data.arrays import make_image_arrays
 from tfgen.data.images import decode_image_bytes, stack_images
 from tfgen.errors import InputError
-from tfgen.io import atomic_path
+from tfgen.utils.io import atomic_path
 
 log = logging.getLogger(__name__)
 

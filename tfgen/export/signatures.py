@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from tfgen.errors import InputError
 from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
-from tfgen.sampling import latents_from_seeds
+from tfgen.ops.sampling import latents_from_seeds
 
 
 class Endpoint(NamedTuple):

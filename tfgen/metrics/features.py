@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.errors import InputError
-from tfgen.io import atomic_path
+from tfgen.utils.io import atomic_path
 
 INCEPTION_WEIGHTS = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
 INCEPTION_URL = (

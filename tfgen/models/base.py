@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.errors import InputError
-from tfgen.sampling import latents_from_seeds, seed_range
+from tfgen.ops.sampling import latents_from_seeds, seed_range
 
 _CHUNK = 256  # images per forward pass when processing many
 
@@ -48,7 +48,7 @@ class LatentImageModelMixin:
             seed: the first image's seed; image i is the same as the exported `sample`
                 signature returns for seed + i.
             truncation: psi in (0, 1]; 1 samples the prior, smaller values trade diversity for
-                typicality (see `tfgen.sampling.latents_from_seeds`).
+                typicality (see `tfgen.ops.sampling.latents_from_seeds`).
             method: "scale" or "resample"; None uses the model's `truncation_method` (the one
                 its exported `sample` signature uses).
         """
@@ -97,7 +97,7 @@ class AutoencoderMixin:
 
     def preview_images(self, batch, n=32):
         """Originals and reconstructions in alternating rows of 8 (for TensorBoard)."""
-        from tfgen.images import image_grid
+        from tfgen.utils.images import image_grid
 
         originals = np.asarray(batch[:n], np.float32)
         reconstructions = self.reconstruct(originals)

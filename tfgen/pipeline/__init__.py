@@ -1,6 +1,7 @@
 """The stages of the TFX-style pipeline as plain functions from paths and config to artifact
 paths: ExampleGen -> StatisticsGen -> ExampleValidator -> Trainer -> Evaluator ->
-InfraValidator -> Pusher. The Kubeflow Pipelines components in `pipelines/` wrap them."""
+InfraValidator -> Pusher. The Kubeflow Pipelines components (`components.py`) wrap them, and
+`configs/` holds the ready pipelines."""
 
 from tfgen.pipeline.evaluator import evaluator
 from tfgen.pipeline.example_gen import example_gen

@@ -18,9 +18,9 @@ from tfgen.data import read_arrays
 from tfgen.errors import InputError
 from tfgen.evaluation.generators import metrics_of_images
 from tfgen.export import METADATA_FILE
-from tfgen.io import write_json_atomic
 from tfgen.metrics import per_image_bce, per_image_mse, psnr
 from tfgen.metrics.features import feature_extractor
+from tfgen.utils.io import write_json_atomic
 
 # whether a larger value is better, for the regression check
 HIGHER_IS_BETTER = {

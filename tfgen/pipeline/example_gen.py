@@ -7,8 +7,8 @@ import numpy as np
 
 from tfgen.data import load_examples, write_tfrecord
 from tfgen.errors import InputError
-from tfgen.images import to_uint8
-from tfgen.io import write_json_atomic
+from tfgen.utils.images import to_uint8
+from tfgen.utils.io import write_json_atomic
 
 SPLITS = ("train", "eval")
 

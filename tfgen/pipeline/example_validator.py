@@ -4,7 +4,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tfgen.errors import InputError
-from tfgen.io import write_json_atomic
+from tfgen.utils.io import write_json_atomic
 
 
 class DataValidationError(InputError):

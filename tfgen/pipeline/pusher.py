@@ -9,9 +9,9 @@ from pathlib import Path
 
 import tfgen
 from tfgen.export import METADATA_FILE, make_readable, publish
-from tfgen.io import write_json_atomic
 from tfgen.pipeline.evaluator import savedmodel_of
 from tfgen.pipeline.trainer import SAMPLES
+from tfgen.utils.io import write_json_atomic
 
 
 def pusher(

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgen import plots
 from tfgen.data import read_arrays
-from tfgen.io import write_json_atomic
 from tfgen.pipeline.example_gen import SPLITS
+from tfgen.utils import plots
+from tfgen.utils.io import write_json_atomic
 
 
 def image_statistics(images, labels):

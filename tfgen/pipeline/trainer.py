@@ -11,10 +11,10 @@ import shutil
 from pathlib import Path
 
 from tfgen.export import export_model
-from tfgen.images import write_grid
-from tfgen.io import write_json_atomic
 from tfgen.runtime import Runtime
 from tfgen.training import train
+from tfgen.utils.images import write_grid
+from tfgen.utils.io import write_json_atomic
 
 SAVEDMODEL = Path("savedmodel") / "1"  # the Trainer's SavedModel, inside its output
 SAMPLES = "samples.png"  # 64 samples (seeds 0-63) of a generative model

@@ -4,14 +4,14 @@ reconstruction error. Sparse and denoising variants override one hook each."""
 import keras
 import tensorflow as tf
 
-from tfgen.data.pipeline import UNIT_RANGE
 from tfgen.errors import InputError
 from tfgen.losses import RECONSTRUCTION_LOSSES
-from tfgen.models.autoencoder.decoder import build_decoder
-from tfgen.models.autoencoder.encoder import build_encoder
 from tfgen.models.base import AutoencoderMixin, deserialize_submodels, serialize_submodels
 from tfgen.models.optimizers import adam, apply_update
-from tfgen.sampling import step_seed
+from tfgen.networks.decoder import build_decoder
+from tfgen.networks.encoder import build_encoder
+from tfgen.ops.sampling import step_seed
+from tfgen.utils.images import UNIT_RANGE
 
 SUBMODELS = ("encoder", "decoder")
 EVAL_STEP = -1  # the fixed "step" whose noise validation and evaluation use
@@ -57,7 +57,7 @@ class Autoencoder(AutoencoderMixin, keras.Model):
         return [self.loss_tracker, self.reconstruction_tracker]
 
     def train_step(self, data):
-        images = data[0] if isinstance(data, tuple) else data
+        images = keras.utils.unpack_x_y_sample_weight(data)[0]
         inputs = self.corrupt(images, step_seed(self.seed, self.optimizer.iterations, 0))
         with tf.GradientTape() as tape:
             code, reconstruction, penalty = self.loss_terms(inputs, images, training=True)
@@ -70,7 +70,7 @@ class Autoencoder(AutoencoderMixin, keras.Model):
         return self.track(reconstruction, penalty, code)
 
     def test_step(self, data):
-        images = data[0] if isinstance(data, tuple) else data
+        images = keras.utils.unpack_x_y_sample_weight(data)[0]
         inputs = self.corrupt(images, step_seed(self.seed, EVAL_STEP, 0))
         return self.track(*self.loss_terms(inputs, images)[1:], self.encode_code(inputs))
 

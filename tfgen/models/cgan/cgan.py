@@ -5,13 +5,13 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.errors import InputError
-from tfgen.images import image_grid
 from tfgen.models.base import in_chunks
-from tfgen.models.dcgan.discriminator import build_discriminator
-from tfgen.models.dcgan.generator import build_generator
 from tfgen.models.gan.gan import GAN
 from tfgen.models.gan.options import compiled_adversarial, with_defaults
-from tfgen.sampling import latents_from_seeds, seed_range
+from tfgen.networks.dcgan_discriminator import build_discriminator
+from tfgen.networks.dcgan_generator import build_generator
+from tfgen.ops.sampling import latents_from_seeds, seed_range
+from tfgen.utils.images import image_grid
 
 CGAN_OPTIONS = with_defaults()
 
@@ -35,12 +35,13 @@ class ConditionalGAN(GAN):
         self.num_classes = num_classes
 
     def unpack(self, data):
-        if not isinstance(data, tuple):
+        images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+        if labels is None:
             raise InputError(
                 "a conditional GAN trains on labelled data: batches of "
                 "(images, labels); this data has no labels."
             )
-        return data[0], tf.cast(data[1], tf.int32)
+        return images, tf.cast(labels, tf.int32)
 
     def generate_batch(self, z, labels, training=False):
         return self.generator([z, labels], training=training)

@@ -7,14 +7,13 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from tfgen.adversarial import classifier_loss, fgsm
-from tfgen.data.pipeline import UNIT_RANGE
 from tfgen.errors import InputError
-from tfgen.images import image_grid
-from tfgen.models.architecture import batch_norm, check_widths
-from tfgen.models.autoencoder.encoder import conv_strides
 from tfgen.models.base import deserialize_submodels, in_chunks, serialize_submodels
 from tfgen.models.optimizers import adam, apply_update
+from tfgen.networks.architecture import batch_norm, check_widths
+from tfgen.networks.encoder import conv_strides
+from tfgen.ops.adversarial import classifier_loss, fgsm
+from tfgen.utils.images import UNIT_RANGE, image_grid
 
 SUBMODELS = ("network",)
 
@@ -130,9 +129,10 @@ class Classifier(keras.Model):
 
 
 def _labelled(data):
-    if not isinstance(data, tuple):
+    images, labels, _ = keras.utils.unpack_x_y_sample_weight(data)
+    if labels is None:
         raise InputError("a classifier trains on labelled data: batches of (images, labels).")
-    return data[0], tf.cast(data[1], tf.int32)
+    return images, tf.cast(labels, tf.int32)
 
 
 def _cross_entropy(labels, logits):

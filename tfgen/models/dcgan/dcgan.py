@@ -1,9 +1,9 @@
 """DCGAN (Radford et al. 2016): the adversarial game of Goodfellow et al. 2014 with conv nets."""
 
-from tfgen.models.dcgan.discriminator import build_discriminator
-from tfgen.models.dcgan.generator import build_generator
 from tfgen.models.gan.gan import GAN
 from tfgen.models.gan.options import compiled_adversarial, with_defaults
+from tfgen.networks.dcgan_discriminator import build_discriminator
+from tfgen.networks.dcgan_generator import build_generator
 
 DCGAN_OPTIONS = with_defaults()
 

@@ -1,11 +1,11 @@
 from tfgen.models.gan.gan import GAN
-from tfgen.models.gan.mlp import (
+from tfgen.models.gan.options import ADVERSARIAL_DEFAULTS
+from tfgen.networks.mlp import (
     GAN_OPTIONS,
     build_gan,
     build_mlp_discriminator,
     build_mlp_generator,
 )
-from tfgen.models.gan.options import ADVERSARIAL_DEFAULTS
 
 __all__ = [
     "ADVERSARIAL_DEFAULTS",

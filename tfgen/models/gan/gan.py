@@ -4,10 +4,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgen.adversarial import fgsm
-from tfgen.data.pipeline import TANH_RANGE
 from tfgen.errors import InputError
-from tfgen.images import image_grid
 from tfgen.losses import ADVERSARIAL_LOSSES, gradient_penalty, r1_penalty
 from tfgen.models.base import (
     LatentImageModelMixin,
@@ -16,13 +13,15 @@ from tfgen.models.base import (
     serialize_submodels,
 )
 from tfgen.models.optimizers import TwoOptimizersMixin, apply_update
-from tfgen.sampling import (
+from tfgen.ops.adversarial import fgsm
+from tfgen.ops.sampling import (
     TRUNCATION_METHODS,
     latents_from_seeds,
     seed_range,
     step_seed,
     training_latents,
 )
+from tfgen.utils.images import TANH_RANGE, image_grid
 
 SUBMODELS = ("generator", "discriminator")
 _AUX_STREAM = 1000  # seed streams of label noise and penalties, apart from the noise streams
@@ -270,7 +269,7 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
 
     def unpack(self, data):
         """(images, labels or None) of a batch; labels are not needed here."""
-        return (data[0] if isinstance(data, tuple) else data), None
+        return keras.utils.unpack_x_y_sample_weight(data)[0], None
 
     def generate_batch(self, z, labels, training=False):
         return self.generator(z, training=training)

@@ -4,11 +4,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgen.data.pipeline import UNIT_RANGE
 from tfgen.errors import InputError
 from tfgen.losses import bernoulli_nll, gaussian_kl, gaussian_nll
-from tfgen.models.autoencoder.decoder import build_decoder
-from tfgen.models.autoencoder.encoder import build_encoder
 from tfgen.models.base import (
     AutoencoderMixin,
     LatentImageModelMixin,
@@ -17,7 +14,10 @@ from tfgen.models.base import (
     serialize_submodels,
 )
 from tfgen.models.optimizers import adam, apply_update
-from tfgen.sampling import step_seed
+from tfgen.networks.decoder import build_decoder
+from tfgen.networks.encoder import build_encoder
+from tfgen.ops.sampling import step_seed
+from tfgen.utils.images import UNIT_RANGE
 
 LIKELIHOODS = ("bernoulli", "gaussian")
 SUBMODELS = ("encoder", "decoder")
@@ -106,7 +106,7 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
 
     def train_step(self, data):
         step = self.optimizer.iterations
-        images = self.model_inputs(data[0] if isinstance(data, tuple) else data, step)
+        images = self.model_inputs(keras.utils.unpack_x_y_sample_weight(data)[0], step)
         weight = self.kl_weight(step)
         with tf.GradientTape() as tape:
             reconstruction, kl = self.loss_terms(images, step_seed(self.seed, step, 0), True)
@@ -117,7 +117,7 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
         return self._track(per_example, reconstruction, kl, weight)
 
     def test_step(self, data):
-        images = self.model_inputs(data[0] if isinstance(data, tuple) else data, EVAL_STEP)
+        images = self.model_inputs(keras.utils.unpack_x_y_sample_weight(data)[0], EVAL_STEP)
         weight = self.kl_weight(self.optimizer.iterations)
         reconstruction, kl = self.loss_terms(images, step_seed(self.seed, EVAL_STEP, 0))
         return self._track(reconstruction + weight * kl, reconstruction, kl, weight)

@@ -8,11 +8,8 @@ learns to tell real images from reconstructions and from decodings of prior samp
 import keras
 import tensorflow as tf
 
-from tfgen.data.pipeline import UNIT_RANGE
 from tfgen.errors import InputError
 from tfgen.losses import ADVERSARIAL_LOSSES, bernoulli_nll, gaussian_kl
-from tfgen.models.autoencoder.decoder import build_decoder
-from tfgen.models.autoencoder.encoder import build_encoder
 from tfgen.models.base import (
     AutoencoderMixin,
     LatentImageModelMixin,
@@ -20,9 +17,12 @@ from tfgen.models.base import (
     in_chunks,
     serialize_submodels,
 )
-from tfgen.models.dcgan.discriminator import build_discriminator
 from tfgen.models.optimizers import TwoOptimizersMixin, adam, apply_update
-from tfgen.sampling import step_seed
+from tfgen.networks.dcgan_discriminator import build_discriminator
+from tfgen.networks.decoder import build_decoder
+from tfgen.networks.encoder import build_encoder
+from tfgen.ops.sampling import step_seed
+from tfgen.utils.images import UNIT_RANGE
 
 SUBMODELS = ("encoder", "decoder", "discriminator")
 
@@ -103,7 +103,7 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
         return self.encoder.trainable_variables + self.decoder.trainable_variables
 
     def train_step(self, data):
-        images = data[0] if isinstance(data, tuple) else data
+        images = keras.utils.unpack_x_y_sample_weight(data)[0]
         step = self.g_optimizer.iterations
         batch = tf.shape(images)[0]
         z_prior = tf.random.stateless_normal(
@@ -118,7 +118,7 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
 
     def test_step(self, data):
         """The autoencoder's terms and D's accuracy on held-out images, fixed noise, no update."""
-        images = data[0] if isinstance(data, tuple) else data
+        images = keras.utils.unpack_x_y_sample_weight(data)[0]
         shape = tf.stack([tf.shape(images)[0], self.latent_dim])
         eps = tf.random.stateless_normal(shape, step_seed(self.seed, -1, 0))
         z_prior = tf.random.stateless_normal(shape, step_seed(self.seed, -1, 1))

@@ -1,9 +1,9 @@
 """WGAN-GP (Gulrajani et al. 2017): a Wasserstein critic kept 1-Lipschitz by a gradient penalty."""
 
-from tfgen.models.dcgan.discriminator import build_discriminator
-from tfgen.models.dcgan.generator import build_generator
 from tfgen.models.gan.gan import GAN
 from tfgen.models.gan.options import compiled_adversarial, with_defaults
+from tfgen.networks.dcgan_discriminator import build_discriminator
+from tfgen.networks.dcgan_generator import build_generator
 
 # The paper's Algorithm 1: lambda = 10, n_critic = 5, Adam(1e-4, beta_1 = 0, beta_2 = 0.9).
 WGAN_GP_OPTIONS = with_defaults(

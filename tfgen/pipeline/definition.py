@@ -5,7 +5,7 @@ import copy
 
 from kfp import dsl
 
-from pipelines.components import (
+from tfgen.pipeline.components import (
     Evaluator,
     ExampleGen,
     ExampleValidator,
@@ -37,7 +37,7 @@ def make_config(*, name, description, served_name, **sections):
 
 
 def create_pipeline(config):
-    """A KFP pipeline function for `config` (see any `pipelines/<name>.py` for its keys)."""
+    """A KFP pipeline function for `config` (see `tfgen/pipeline/configs/` for its keys)."""
     data, trainer, evaluator, paths = (config[k] for k in ("data", "trainer", "evaluator", "paths"))
 
     @dsl.pipeline(name=config["name"], description=config.get("description", ""))

@@ -1,11 +1,15 @@
-"""Image grids and PNG files."""
+"""Image grids, PNG files and the pixel ranges models work in."""
 
 import math
 
 import numpy as np
 import tensorflow as tf
 
-from tfgen.io import write_bytes_atomic
+from tfgen.utils.io import write_bytes_atomic
+
+# the pixel ranges models declare as their `pixel_range` and the data layer scales to
+TANH_RANGE = (-1.0, 1.0)  # generators that end in tanh
+UNIT_RANGE = (0.0, 1.0)  # autoencoders with sigmoid outputs
 
 
 def image_grid(images, columns=None, padding=1, pad_value=0.5):

@@ -4,14 +4,14 @@ import keras
 from keras import layers
 
 from tfgen.errors import InputError
-from tfgen.models.architecture import (
+from tfgen.networks.architecture import (
     batch_norm,
     check_widths,
     dcgan_gamma_init,
     dcgan_kernel_init,
     spatial_plan,
 )
-from tfgen.models.conditioning import latent_inputs
+from tfgen.networks.conditioning import latent_inputs
 
 
 def default_generator_widths(halvings):

@@ -1,7 +1,7 @@
 """A VAE on scikit-learn's bundled digits, blessed on reconstruction and sample quality."""
 
-from pipelines.pipeline import create_pipeline as _create
-from pipelines.pipeline import make_config
+from tfgen.pipeline.definition import create_pipeline as _create
+from tfgen.pipeline.definition import make_config
 
 CONFIG = make_config(
     name="vae-digits",

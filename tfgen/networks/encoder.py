@@ -4,7 +4,7 @@ import keras
 from keras import layers
 
 from tfgen.errors import InputError
-from tfgen.models.architecture import check_widths, spatial_plan
+from tfgen.networks.architecture import check_widths, spatial_plan
 
 ARCHITECTURES = ("conv", "dense")
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import numpy as np
 
-from tfgen import plots
-from tfgen.adversarial import accuracy_under_attack, check_eps
 from tfgen.errors import InputError
 from tfgen.evaluation.data import evaluation_data
-from tfgen.images import write_grid
-from tfgen.io import write_json_atomic
 from tfgen.models import load_model
 from tfgen.models.classifier import Classifier
+from tfgen.ops.adversarial import accuracy_under_attack, check_eps
+from tfgen.utils import plots
+from tfgen.utils.images import write_grid
+from tfgen.utils.io import write_json_atomic
 
 EXAMPLES = 8  # adversarial examples shown per eps
 

@@ -3,14 +3,14 @@
 import keras
 from keras import layers
 
-from tfgen.models.architecture import (
+from tfgen.networks.architecture import (
     batch_norm,
     check_widths,
     dcgan_gamma_init,
     dcgan_kernel_init,
     spatial_plan,
 )
-from tfgen.models.conditioning import image_inputs, output_logit
+from tfgen.networks.conditioning import image_inputs, output_logit
 
 
 def default_discriminator_widths(halvings):
@@ -33,7 +33,7 @@ def build_discriminator(
 
     One stride-2 convolution per width, each followed by LeakyReLU(0.2) and optional dropout;
     with `batchnorm`, batch norm follows every convolution but the first (Radford et al. 2016).
-    `num_classes` makes it class-conditional (see `tfgen.models.conditioning`).
+    `num_classes` makes it class-conditional (see `tfgen.networks.conditioning`).
     """
     _, _, halvings = spatial_plan(image_shape, smallest=4)
     widths = check_widths("d_widths", widths or default_discriminator_widths(halvings))

@@ -5,8 +5,8 @@ import math
 import keras
 from keras import layers
 
-from tfgen.models.architecture import check_widths
-from tfgen.models.autoencoder.encoder import check_architecture, conv_strides, default_widths
+from tfgen.networks.architecture import check_widths
+from tfgen.networks.encoder import check_architecture, conv_strides, default_widths
 
 
 def build_decoder(

@@ -1,4 +1,4 @@
-"""The TFX-style pipelines, run locally with `kfp.local` or compiled for Kubeflow/Vertex AI.
+"""The ready pipelines, run locally with `kfp.local` or compiled for Kubeflow/Vertex AI.
 
 Each ready pipeline is a module with a CONFIG dict; `create_pipeline(config)` builds it.
 """
@@ -6,7 +6,7 @@ Each ready pipeline is a module with a CONFIG dict; `create_pipeline(config)` bu
 import copy
 import importlib
 
-from pipelines.pipeline import create_pipeline
+from tfgen.pipeline.definition import create_pipeline
 
 PIPELINES = ("dcgan_digits", "dcgan_mnist", "vae_digits")
 
@@ -17,4 +17,4 @@ def load_config(name):
     """A copy of pipeline `name`'s CONFIG."""
     if name not in PIPELINES:
         raise KeyError(name)
-    return copy.deepcopy(importlib.import_module(f"pipelines.{name}").CONFIG)
+    return copy.deepcopy(importlib.import_module(f"tfgen.pipeline.configs.{name}").CONFIG)

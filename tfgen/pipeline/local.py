@@ -7,7 +7,7 @@ from pathlib import Path
 import kfp.local
 from kfp import compiler
 
-from pipelines import create_pipeline, load_config
+from tfgen.pipeline.configs import create_pipeline, load_config
 
 
 def configure(name, overrides=None):

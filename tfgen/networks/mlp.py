@@ -9,9 +9,9 @@ import math
 import keras
 from keras import layers
 
-from tfgen.models.architecture import batch_norm, check_widths
 from tfgen.models.gan.gan import GAN
 from tfgen.models.gan.options import compiled_adversarial, with_defaults
+from tfgen.networks.architecture import batch_norm, check_widths
 
 GAN_OPTIONS = with_defaults()
 

@@ -6,7 +6,7 @@ matplotlib.use("Agg")  # noqa: E402  (headless: no display on servers and CI)
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tfgen.io import atomic_path
+from tfgen.utils.io import atomic_path
 
 
 def _save(figure, path):
@@ -72,7 +72,7 @@ def lines(path, x, series, xlabel, ylabel, title=None):
 
 def dataset_overview(path, images, histograms):
     """Sample images beside the label histogram of each split (none without labels)."""
-    from tfgen.images import image_grid
+    from tfgen.utils.images import image_grid
 
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5))
     images = np.asarray(images, np.float32)

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from tfgen.data import write_tfrecord
 from tfgen.errors import InputError
-from tfgen.images import to_uint8
+from tfgen.utils.images import to_uint8
 
 _CHUNK = 1000
 
