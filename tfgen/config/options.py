@@ -1,0 +1,372 @@
+"""One options class per model family: every setting `tfgen train MODEL --set` accepts, with its
+default, its rule and its meaning, stated once.
+
+Shared parts are composed by inheritance: `TwoOptimizers` (both Adam optimizers of adversarial
+models), `AdversarialGame` (how D and G play), `AdversarialOptions` (both), `AutoencoderOptions`
+(the autoencoder family's networks and training). A family that differs only in defaults says
+so with `redefault` (WGAN-GP). Choices are spelled here, without TensorFlow; a test keeps them
+in step with the tables they name (`tfgen.losses.ADVERSARIAL_LOSSES` ...).
+"""
+
+import dataclasses
+
+from tfgen.config.settings import (
+    Settings,
+    choice,
+    flag,
+    integer,
+    integers,
+    number,
+    redefault,
+    validate,
+)
+from tfgen.errors import InputError
+
+# The keys of tfgen.losses.ADVERSARIAL_LOSSES; the first two play on cross-entropy targets.
+ADVERSARIAL_LOSS_NAMES = ("non_saturating", "minimax", "wasserstein", "hinge", "least_squares")
+CROSS_ENTROPY_LOSSES = ("non_saturating", "minimax")
+RECONSTRUCTION_LOSS_NAMES = ("bce", "mse")  # tfgen.losses.RECONSTRUCTION_LOSSES
+TRUNCATION_METHODS = ("scale", "resample")  # tfgen.ops.sampling.TRUNCATION_METHODS
+ARCHITECTURES = ("conv", "dense")  # tfgen.networks.encoder.ARCHITECTURES
+CONDITIONINGS = ("projection", "concat")  # tfgen.networks.conditioning.CONDITIONINGS
+NOISES = ("gaussian", "masking", "salt_and_pepper")  # tfgen.models.autoencoder.NOISES
+LIKELIHOODS = ("bernoulli", "gaussian")  # tfgen.models.vae.vae.LIKELIHOODS
+SPARSITY_PENALTIES = ("kl", "l1")  # tfgen.models.autoencoder.sparse.SPARSITY_PENALTIES
+ACTIVATIONS = ("relu", "leaky_relu", "elu", "selu", "gelu", "silu", "tanh")  # Keras names
+
+
+def _seed():
+    return integer(0, "seeds the model's training noise (default: the run's --seed)", minimum=None)
+
+
+def _learning_rate(default, who="Adam"):
+    return number(default, f"{who} learning rate", above=0)
+
+
+def _beta(default, meaning):
+    return number(default, meaning, at_least=0, below=1)
+
+
+def _adversarial_loss(default="non_saturating"):
+    return choice(default, ADVERSARIAL_LOSS_NAMES, "the adversarial game (tfgen.losses)")
+
+
+# ---- adversarial models ----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TwoOptimizers(Settings):
+    """The Adam optimizers of D and G (Radford et al. 2016: 2e-4, beta_1 0.5)."""
+
+    d_learning_rate: float = _learning_rate(2e-4, "D's Adam")
+    g_learning_rate: float = _learning_rate(2e-4, "G's Adam")
+    d_beta_1: float = _beta(0.5, "D's Adam beta_1")
+    d_beta_2: float = _beta(0.999, "D's Adam beta_2")
+    g_beta_1: float = _beta(0.5, "G's Adam beta_1")
+    g_beta_2: float = _beta(0.999, "G's Adam beta_2")
+
+
+@dataclasses.dataclass(frozen=True)
+class AdversarialGame(Settings):
+    """How D and G play: the settings `tfgen.models.GAN` itself reads (see its docstring)."""
+
+    loss: str = _adversarial_loss()
+    d_steps: int = integer(1, "discriminator updates per generator update (k)")
+    label_smoothing: float = number(
+        0.0, "one-sided: D's target for real images is 1 - s", at_least=0, below=0.5
+    )
+    label_noise: float = number(
+        0.0, "fraction of D's targets flipped at random each step", at_least=0, below=0.5
+    )
+    gradient_penalty: float = number(
+        0.0, "weight of the gradient penalty on interpolates (WGAN-GP: 10)", at_least=0
+    )
+    one_sided_penalty: bool = flag(False, "penalise only gradient norms above 1")
+    r1_gamma: float = number(0.0, "gamma of the R1 penalty on real images", at_least=0)
+    d_adversarial_eps: float = number(
+        0.0, "> 0 trains D on FGSM-perturbed inputs of this size", at_least=0
+    )
+    ema_decay: float = number(
+        0.0, "> 0 samples from a moving average of G's weights", at_least=0, below=1
+    )
+    truncation_method: str = choice(
+        "scale", TRUNCATION_METHODS, "how sampling truncates latents below psi = 1"
+    )
+    seed: int = _seed()
+
+    def check(self):
+        super().check()
+        if (self.label_smoothing or self.label_noise) and self.loss not in CROSS_ENTROPY_LOSSES:
+            raise InputError(
+                "label_smoothing and label_noise change cross-entropy targets; the "
+                f"{self.loss!r} loss has none. Use loss=non_saturating or minimax, or drop them."
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class AdversarialOptions(TwoOptimizers, AdversarialGame):
+    """The training settings every GAN family shares: the game and both optimizers."""
+
+
+# Dataclasses collect the fields of the last base first: architecture, game, optimizers.
+
+
+@dataclasses.dataclass(frozen=True)
+class _MLPNetworks(Settings):
+    latent_dim: int = integer(100, "size of the latent vector z")
+    g_widths: tuple = integers((256, 512, 1024), "G's dense layer widths")
+    d_widths: tuple = integers((512, 256), "D's dense layer widths")
+    d_dropout: float = number(0.3, "dropout after each of D's layers", at_least=0, below=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class GANOptions(AdversarialOptions, _MLPNetworks):
+    """`gan`: the original GAN (Goodfellow et al. 2014) with multilayer perceptrons."""
+
+    family = "gan"
+
+
+@dataclasses.dataclass(frozen=True)
+class _ConvNetworks(Settings):
+    latent_dim: int = integer(100, "size of the latent vector z")
+    g_widths: tuple = integers(None, "G's projection and transposed-convolution filters")
+    d_widths: tuple = integers(None, "D's convolution filters")
+    kernel_size: int = integer(4, "convolution kernel size of G and D")
+
+
+@dataclasses.dataclass(frozen=True)
+class _DCGANNetworks(_ConvNetworks):
+    g_activation: str = choice("relu", ACTIVATIONS, "G's hidden activation")
+    d_dropout: float = number(0.0, "dropout after each of D's layers", at_least=0, below=1)
+    d_batchnorm: bool = flag(True, "batch norm in D after every convolution but the first")
+
+
+@dataclasses.dataclass(frozen=True)
+class DCGANOptions(AdversarialOptions, _DCGANNetworks):
+    """`dcgan`: Radford et al. 2016; widths auto-sized to the image."""
+
+    family = "dcgan"
+
+
+@dataclasses.dataclass(frozen=True)
+class _CGANNetworks(_ConvNetworks):
+    conditioning: str = choice(
+        "projection", CONDITIONINGS, "how D sees the label: projection or a concatenated plane"
+    )
+    d_batchnorm: bool = flag(True, "batch norm in D after every convolution but the first")
+
+
+@dataclasses.dataclass(frozen=True)
+class CGANOptions(AdversarialOptions, _CGANNetworks):
+    """`cgan`: the class-conditional DCGAN (Mirza and Osindero 2014)."""
+
+    family = "cgan"
+
+
+@dataclasses.dataclass(frozen=True)
+class WGANGPOptions(AdversarialOptions, _ConvNetworks):
+    """`wgan_gp`: Gulrajani et al. 2017, Algorithm 1: lambda = 10, n_critic = 5,
+    Adam(1e-4, beta_1 = 0, beta_2 = 0.9); the critic has no batch norm."""
+
+    family = "wgan_gp"
+    latent_dim: int = redefault(128)
+    loss: str = redefault("wasserstein")
+    gradient_penalty: float = redefault(10.0)
+    d_steps: int = redefault(5)
+    d_learning_rate: float = redefault(1e-4)
+    g_learning_rate: float = redefault(1e-4)
+    d_beta_1: float = redefault(0.0)
+    d_beta_2: float = redefault(0.9)
+    g_beta_1: float = redefault(0.0)
+    g_beta_2: float = redefault(0.9)
+
+
+# ---- autoencoders ----------------------------------------------------------------------------
+
+
+def _architecture():
+    return choice("conv", ARCHITECTURES, "conv: convolutions; dense: multilayer perceptron")
+
+
+def _widths():
+    return integers(
+        None, "encoder layer widths, mirrored by the decoder (conv: 32,64; dense: 512,256)"
+    )
+
+
+def _hidden():
+    return integer(256, "units of the dense layer between conv layers and the code")
+
+
+@dataclasses.dataclass(frozen=True)
+class AutoencoderOptions(Settings):
+    """`ae`: the undercomplete autoencoder."""
+
+    family = "ae"
+    code_size: int = integer(32, "size of the bottleneck code")
+    architecture: str = _architecture()
+    widths: tuple = _widths()
+    hidden: int = _hidden()
+    reconstruction_loss: str = choice(
+        "bce", RECONSTRUCTION_LOSS_NAMES, "per-pixel reconstruction error"
+    )
+    learning_rate: float = _learning_rate(1e-3)
+    seed: int = _seed()
+
+
+@dataclasses.dataclass(frozen=True)
+class SparseAutoencoderOptions(AutoencoderOptions):
+    """`sparse_ae`: a penalty on the code's activations; a sigmoid code for kl, ReLU for l1."""
+
+    family = "sparse_ae"
+    code_size: int = redefault(128)
+    sparsity: str = choice("kl", SPARSITY_PENALTIES, "the code-activation penalty")
+    sparsity_weight: float = number(
+        None, "weight of the penalty (auto: kl 0.003, l1 1e-4)", at_least=0
+    )
+    target_activation: float = number(
+        0.05, "rho, the mean activation kl pulls each code unit to", above=0, below=1
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class DenoisingAutoencoderOptions(AutoencoderOptions):
+    """`denoising_ae`: reconstruct clean images from corrupted ones (Vincent et al. 2008)."""
+
+    family = "denoising_ae"
+    code_size: int = redefault(64)
+    noise: str = choice("gaussian", NOISES, "the corruption drawn at every step")
+    noise_level: float = number(
+        0.5, "gaussian: sigma; masking, salt_and_pepper: the fraction of pixels hit", above=0
+    )
+
+    def check(self):
+        super().check()
+        if self.noise != "gaussian" and not self.noise_level < 1:
+            raise InputError(
+                f"noise_level for {self.noise} noise must be a fraction in (0, 1). "
+                f"Received: noise_level={self.noise_level!r}"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class VAEOptions(Settings):
+    """`vae`: the variational autoencoder (Kingma and Welling 2014), beta-weighted KL."""
+
+    family = "vae"
+    latent_dim: int = integer(16, "size of the latent vector z")
+    architecture: str = _architecture()
+    widths: tuple = _widths()
+    hidden: int = _hidden()
+    likelihood: str = choice("bernoulli", LIKELIHOODS, "the decoder's p(x | z)")
+    decoder_std: float = number(0.1, "the fixed sigma of the gaussian likelihood", above=0)
+    binarize: bool = flag(False, "train on fresh Bernoulli draws of the grey levels")
+    beta: float = number(1.0, "weight of the KL term (1: the ELBO)", at_least=0)
+    kl_warmup_steps: int = integer(
+        0, "steps over which the KL weight ramps from 0 to beta (0: none)", minimum=0
+    )
+    learning_rate: float = _learning_rate(1e-3)
+    seed: int = _seed()
+
+    def check(self):
+        super().check()
+        if self.binarize and self.likelihood != "bernoulli":
+            raise InputError("binarize=True models binary pixels: it needs likelihood='bernoulli'.")
+
+
+@dataclasses.dataclass(frozen=True)
+class _VAEGANModel(Settings):
+    latent_dim: int = integer(32, "size of the latent vector z")
+    widths: tuple = integers(None, "encoder conv widths, mirrored by the decoder (auto: 32,64)")
+    hidden: int = _hidden()
+    d_widths: tuple = integers(None, "D's convolution filters")
+    beta: float = number(1.0, "weight of the KL term", at_least=0)
+    adversarial_weight: float = number(1.0, "lambda, weight of the adversarial term", at_least=0)
+    loss: str = _adversarial_loss()
+    seed: int = _seed()
+
+
+@dataclasses.dataclass(frozen=True)
+class VAEGANOptions(TwoOptimizers, _VAEGANModel):
+    """`vaegan`: a VAE whose decoder is also a GAN's generator (Larsen et al. 2016); G's
+    optimizer updates the encoder and decoder."""
+
+    family = "vaegan"
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassifierOptions(Settings):
+    """`classifier`: the CNN behind the sample metrics and FGSM attacks."""
+
+    family = "classifier"
+    widths: tuple = integers((32, 64, 128), "convolution filters")
+    feature_dim: int = integer(128, "size of the feature layer (FID/KID features)")
+    dropout: float = number(0.3, "dropout before the logits", at_least=0, below=1)
+    adversarial_ratio: float = number(
+        0.0, "r: the loss is (1 - r) clean + r FGSM cross-entropy", at_least=0, at_most=1
+    )
+    adversarial_eps: float = number(0.25, "FGSM step size, in [0, 1] pixel units", above=0)
+    learning_rate: float = _learning_rate(1e-3)
+    seed: int = _seed()
+
+
+# ---- the catalogue ---------------------------------------------------------------------------
+
+MODEL_OPTIONS = {
+    cls.family: cls
+    for cls in (
+        AutoencoderOptions,
+        SparseAutoencoderOptions,
+        DenoisingAutoencoderOptions,
+        VAEOptions,
+        GANOptions,
+        DCGANOptions,
+        CGANOptions,
+        WGANGPOptions,
+        VAEGANOptions,
+        ClassifierOptions,
+    )
+}
+
+
+def options_class(name):
+    """The options class of model `name`.
+
+    Raises:
+        InputError: an unknown model name.
+    """
+    if name not in MODEL_OPTIONS:
+        raise InputError(
+            f"unknown model: expected one of {sorted(MODEL_OPTIONS)}. Received: {name!r}"
+        )
+    return MODEL_OPTIONS[name]
+
+
+def model_options(name, hparams=None):
+    """The validated options object of model `name` from raw `hparams` (defaults elsewhere)."""
+    return validate(options_class(name), hparams or {})
+
+
+def resolve_settings(name, hparams=None):
+    """Every setting of model `name`: `hparams` validated, the rest defaulted; JSON-able.
+
+    Raises:
+        InputError: an unknown model or setting, or a value its setting refuses.
+
+    Example:
+        resolve_settings("dcgan", {"latent_dim": 8.0})["latent_dim"]  # 8
+    """
+    return model_options(name, hparams).to_dict()
+
+
+def settings_table(name):
+    """[(name, type, default, meaning)] for every setting of model `name`."""
+    return options_class(name).table()
+
+
+def options_from_config(options, family, base):
+    """The options object a model's `from_config` receives: `options` as saved (a dict) for
+    the class of `family`, or `base` when the family is unknown (hand-built models)."""
+    if options is None or isinstance(options, Settings):
+        return options
+    return validate(MODEL_OPTIONS.get(family, base), options)
