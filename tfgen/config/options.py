@@ -181,7 +181,9 @@ class WGANGPOptions(AdversarialOptions, _ConvNetworks):
     g_beta_2: float = redefault(0.9)
 
 
-# ---- autoencoders ----------------------------------------------------------------------------
+# ---- autoencoders, VAEs, the classifier -------------------------------------------------------
+# Each family composes the settings its model reads (a class the model validates on its own
+# when built by hand) with the settings of its networks and its optimizer.
 
 
 def _architecture():
@@ -190,36 +192,44 @@ def _architecture():
 
 def _widths():
     return integers(
-        None, "encoder layer widths, mirrored by the decoder (conv: 32,64; dense: 512,256)"
+        None, "encoder layer widths, mirrored by the decoder (auto: conv 32,64; dense 512,256)"
     )
 
 
 def _hidden():
-    return integer(256, "units of the dense layer between conv layers and the code")
+    return integer(256, "units of the conv encoder's dense layer (and the decoder's first)")
 
 
 @dataclasses.dataclass(frozen=True)
-class AutoencoderOptions(Settings):
-    """`ae`: the undercomplete autoencoder."""
+class ReconstructionOptions(Settings):
+    """What `tfgen.models.Autoencoder` reads."""
 
-    family = "ae"
-    code_size: int = integer(32, "size of the bottleneck code")
-    architecture: str = _architecture()
-    widths: tuple = _widths()
-    hidden: int = _hidden()
     reconstruction_loss: str = choice(
         "bce", RECONSTRUCTION_LOSS_NAMES, "per-pixel reconstruction error"
     )
-    learning_rate: float = _learning_rate(1e-3)
     seed: int = _seed()
 
 
 @dataclasses.dataclass(frozen=True)
-class SparseAutoencoderOptions(AutoencoderOptions):
-    """`sparse_ae`: a penalty on the code's activations; a sigmoid code for kl, ReLU for l1."""
+class _AutoencoderNetworks(Settings):
+    code_size: int = integer(32, "size of the bottleneck code")
+    architecture: str = _architecture()
+    widths: tuple = _widths()
+    hidden: int = _hidden()
 
-    family = "sparse_ae"
-    code_size: int = redefault(128)
+
+@dataclasses.dataclass(frozen=True)
+class AutoencoderOptions(ReconstructionOptions, _AutoencoderNetworks):
+    """`ae`: the undercomplete autoencoder."""
+
+    family = "ae"
+    learning_rate: float = _learning_rate(1e-3)
+
+
+@dataclasses.dataclass(frozen=True)
+class SparseCodeOptions(ReconstructionOptions):
+    """What `tfgen.models.SparseAutoencoder` reads."""
+
     sparsity: str = choice("kl", SPARSITY_PENALTIES, "the code-activation penalty")
     sparsity_weight: float = number(
         None, "weight of the penalty (auto: kl 0.003, l1 1e-4)", at_least=0
@@ -230,11 +240,17 @@ class SparseAutoencoderOptions(AutoencoderOptions):
 
 
 @dataclasses.dataclass(frozen=True)
-class DenoisingAutoencoderOptions(AutoencoderOptions):
-    """`denoising_ae`: reconstruct clean images from corrupted ones (Vincent et al. 2008)."""
+class SparseAutoencoderOptions(SparseCodeOptions, AutoencoderOptions):
+    """`sparse_ae`: a penalty on the code's activations; a sigmoid code for kl, ReLU for l1."""
 
-    family = "denoising_ae"
-    code_size: int = redefault(64)
+    family = "sparse_ae"
+    code_size: int = redefault(128)
+
+
+@dataclasses.dataclass(frozen=True)
+class CorruptionOptions(ReconstructionOptions):
+    """What `tfgen.models.DenoisingAutoencoder` reads."""
+
     noise: str = choice("gaussian", NOISES, "the corruption drawn at every step")
     noise_level: float = number(
         0.5, "gaussian: sigma; masking, salt_and_pepper: the fraction of pixels hit", above=0
@@ -250,14 +266,17 @@ class DenoisingAutoencoderOptions(AutoencoderOptions):
 
 
 @dataclasses.dataclass(frozen=True)
-class VAEOptions(Settings):
-    """`vae`: the variational autoencoder (Kingma and Welling 2014), beta-weighted KL."""
+class DenoisingAutoencoderOptions(CorruptionOptions, AutoencoderOptions):
+    """`denoising_ae`: reconstruct clean images from corrupted ones (Vincent et al. 2008)."""
 
-    family = "vae"
-    latent_dim: int = integer(16, "size of the latent vector z")
-    architecture: str = _architecture()
-    widths: tuple = _widths()
-    hidden: int = _hidden()
+    family = "denoising_ae"
+    code_size: int = redefault(64)
+
+
+@dataclasses.dataclass(frozen=True)
+class VariationalOptions(Settings):
+    """What `tfgen.models.VAE` reads."""
+
     likelihood: str = choice("bernoulli", LIKELIHOODS, "the decoder's p(x | z)")
     decoder_std: float = number(0.1, "the fixed sigma of the gaussian likelihood", above=0)
     binarize: bool = flag(False, "train on fresh Bernoulli draws of the grey levels")
@@ -265,7 +284,6 @@ class VAEOptions(Settings):
     kl_warmup_steps: int = integer(
         0, "steps over which the KL weight ramps from 0 to beta (0: none)", minimum=0
     )
-    learning_rate: float = _learning_rate(1e-3)
     seed: int = _seed()
 
     def check(self):
@@ -275,11 +293,25 @@ class VAEOptions(Settings):
 
 
 @dataclasses.dataclass(frozen=True)
-class _VAEGANModel(Settings):
-    latent_dim: int = integer(32, "size of the latent vector z")
-    widths: tuple = integers(None, "encoder conv widths, mirrored by the decoder (auto: 32,64)")
+class _VAENetworks(Settings):
+    latent_dim: int = integer(16, "size of the latent vector z")
+    architecture: str = _architecture()
+    widths: tuple = _widths()
     hidden: int = _hidden()
-    d_widths: tuple = integers(None, "D's convolution filters")
+
+
+@dataclasses.dataclass(frozen=True)
+class VAEOptions(VariationalOptions, _VAENetworks):
+    """`vae`: the variational autoencoder (Kingma and Welling 2014), beta-weighted KL."""
+
+    family = "vae"
+    learning_rate: float = _learning_rate(1e-3)
+
+
+@dataclasses.dataclass(frozen=True)
+class VAEGANGame(Settings):
+    """What `tfgen.models.VAEGAN` reads."""
+
     beta: float = number(1.0, "weight of the KL term", at_least=0)
     adversarial_weight: float = number(1.0, "lambda, weight of the adversarial term", at_least=0)
     loss: str = _adversarial_loss()
@@ -287,7 +319,15 @@ class _VAEGANModel(Settings):
 
 
 @dataclasses.dataclass(frozen=True)
-class VAEGANOptions(TwoOptimizers, _VAEGANModel):
+class _VAEGANNetworks(Settings):
+    latent_dim: int = integer(32, "size of the latent vector z")
+    widths: tuple = integers(None, "encoder conv widths, mirrored by the decoder (auto: 32,64)")
+    hidden: int = _hidden()
+    d_widths: tuple = integers(None, "D's convolution filters")
+
+
+@dataclasses.dataclass(frozen=True)
+class VAEGANOptions(TwoOptimizers, VAEGANGame, _VAEGANNetworks):
     """`vaegan`: a VAE whose decoder is also a GAN's generator (Larsen et al. 2016); G's
     optimizer updates the encoder and decoder."""
 
@@ -295,19 +335,29 @@ class VAEGANOptions(TwoOptimizers, _VAEGANModel):
 
 
 @dataclasses.dataclass(frozen=True)
-class ClassifierOptions(Settings):
-    """`classifier`: the CNN behind the sample metrics and FGSM attacks."""
+class AdversarialTrainingOptions(Settings):
+    """What `tfgen.models.Classifier` reads."""
 
-    family = "classifier"
-    widths: tuple = integers((32, 64, 128), "convolution filters")
-    feature_dim: int = integer(128, "size of the feature layer (FID/KID features)")
-    dropout: float = number(0.3, "dropout before the logits", at_least=0, below=1)
     adversarial_ratio: float = number(
         0.0, "r: the loss is (1 - r) clean + r FGSM cross-entropy", at_least=0, at_most=1
     )
     adversarial_eps: float = number(0.25, "FGSM step size, in [0, 1] pixel units", above=0)
-    learning_rate: float = _learning_rate(1e-3)
     seed: int = _seed()
+
+
+@dataclasses.dataclass(frozen=True)
+class _ClassifierNetwork(Settings):
+    widths: tuple = integers((32, 64, 128), "convolution filters")
+    feature_dim: int = integer(128, "size of the feature layer (FID/KID features)")
+    dropout: float = number(0.3, "dropout before the logits", at_least=0, below=1)
+
+
+@dataclasses.dataclass(frozen=True)
+class ClassifierOptions(AdversarialTrainingOptions, _ClassifierNetwork):
+    """`classifier`: the CNN behind the sample metrics and FGSM attacks."""
+
+    family = "classifier"
+    learning_rate: float = _learning_rate(1e-3)
 
 
 # ---- the catalogue ---------------------------------------------------------------------------
@@ -364,9 +414,44 @@ def settings_table(name):
     return options_class(name).table()
 
 
-def options_from_config(options, family, base):
-    """The options object a model's `from_config` receives: `options` as saved (a dict) for
-    the class of `family`, or `base` when the family is unknown (hand-built models)."""
-    if options is None or isinstance(options, Settings):
-        return options
-    return validate(MODEL_OPTIONS.get(family, base), options)
+def build_options(cls, options=None, settings=None):
+    """The validated options a `build_*` function works from: `options` (an instance of
+    `cls` or a dict of raw values; None: the defaults) with `settings` (raw keyword values)
+    applied on top.
+
+    Raises:
+        InputError: an unknown setting, a value its rule refuses, or options of another class.
+    """
+    options = validate(cls, {} if options is None else options)
+    return options.replace(**settings) if settings else options
+
+
+def constructor_options(base, options, kwargs):
+    """(options, the other kwargs) for a model constructor `Model(networks, options, **kwargs)`.
+
+    Args:
+        base: the settings class the model reads (`AdversarialGame` for `GAN`); a family's
+            options class derives from it.
+        options: None (defaults), an instance of `base` (or of a family's class deriving
+            from it), or a dict as `get_config` saved it, read as the class of
+            `kwargs["family"]` (else `base`).
+        kwargs: the constructor's keyword arguments; those naming settings of `base`
+            override `options` (`GAN(g, d, ema_decay=0.9)`, and the top-level keys of models
+            saved before options existed), the rest are Keras's (name, dtype, trainable).
+
+    Raises:
+        InputError: an options object of another kind, or a bad value.
+    """
+    kwargs = dict(kwargs)
+    family = kwargs.pop("family", None)
+    given = {name: kwargs.pop(name) for name in base.names() if name in kwargs}
+    if options is None:
+        return base(**given), kwargs
+    if isinstance(options, dict):
+        options = validate(MODEL_OPTIONS.get(family, base), options)
+    if not isinstance(options, base):
+        raise InputError(
+            f"options must be a {base.__name__} (or a family's options deriving from it). "
+            f"Received: {type(options).__name__}"
+        )
+    return (options.replace(**given) if given else options), kwargs

@@ -279,6 +279,11 @@ def validate(cls, raw):
     """
     if isinstance(raw, cls):
         return raw
+    if isinstance(raw, Settings):
+        raise InputError(
+            f"expected {cls.__name__} settings{f' for {cls.family}' if cls.family else ''}. "
+            f"Received: a {type(raw).__name__}"
+        )
     if not isinstance(raw, dict):
         raise InputError(
             f"{cls.family or cls.__name__} settings must be a mapping of names to values. "

@@ -1,10 +1,10 @@
 """The model catalogue: every model `tfgen train NAME` can build, with its data conventions."""
 
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from tfgen.config import MODEL_OPTIONS, model_options, resolve_settings, settings_table
 from tfgen.errors import InputError
 from tfgen.models.autoencoder import (
     Autoencoder,
@@ -14,13 +14,13 @@ from tfgen.models.autoencoder import (
     build_denoising_autoencoder,
     build_sparse_autoencoder,
 )
-from tfgen.models.cgan import CGAN_OPTIONS, ConditionalGAN, build_cgan
+from tfgen.models.cgan import ConditionalGAN, build_cgan
 from tfgen.models.classifier import Classifier, build_classifier
-from tfgen.models.dcgan import DCGAN_OPTIONS, build_dcgan
-from tfgen.models.gan import GAN, GAN_OPTIONS, build_gan
+from tfgen.models.dcgan import build_dcgan
+from tfgen.models.gan import GAN, build_gan
 from tfgen.models.vae import VAE, build_vae
 from tfgen.models.vaegan import VAEGAN, build_vaegan
-from tfgen.models.wgan_gp import WGAN_GP_OPTIONS, build_wgan_gp
+from tfgen.models.wgan_gp import build_wgan_gp
 
 
 @dataclass(frozen=True)
@@ -28,11 +28,12 @@ class ModelSpec:
     """How to build a model and feed it.
 
     Attributes:
-        build: (image_shape, **hparams) -> a compiled model.
+        build: (image_shape, options) -> a compiled model, `options` the validated options
+            of the model (`tfgen.config.MODEL_OPTIONS[name]`); num_classes as a keyword for
+            models that need labels.
         pixel_range: the range its input pixels are scaled to.
         validation_split: fraction held out by default (None for models without a test step).
         drop_remainder: train on full batches only (keeps GAN step shapes static).
-        options: defaults of the options `build` takes as **options (the adversarial ones).
         needs_labels: `build` takes num_classes from the data and training needs labels.
     """
 
@@ -40,12 +41,11 @@ class ModelSpec:
     pixel_range: tuple
     validation_split: float | None = None
     drop_remainder: bool = False
-    options: dict = field(default_factory=dict)
     needs_labels: bool = False
 
 
-def _gan(build, options, **kwargs):
-    return ModelSpec(build, GAN.pixel_range, drop_remainder=True, options=options, **kwargs)
+def _gan(build, **kwargs):
+    return ModelSpec(build, GAN.pixel_range, drop_remainder=True, **kwargs)
 
 
 MODELS = {
@@ -53,10 +53,10 @@ MODELS = {
     "sparse_ae": ModelSpec(build_sparse_autoencoder, SparseAutoencoder.pixel_range, 0.1),
     "denoising_ae": ModelSpec(build_denoising_autoencoder, DenoisingAutoencoder.pixel_range, 0.1),
     "vae": ModelSpec(build_vae, VAE.pixel_range, validation_split=0.1),
-    "gan": _gan(build_gan, GAN_OPTIONS),
-    "dcgan": _gan(build_dcgan, DCGAN_OPTIONS),
-    "cgan": _gan(build_cgan, CGAN_OPTIONS, needs_labels=True),
-    "wgan_gp": _gan(build_wgan_gp, WGAN_GP_OPTIONS),
+    "gan": _gan(build_gan),
+    "dcgan": _gan(build_dcgan),
+    "cgan": _gan(build_cgan, needs_labels=True),
+    "wgan_gp": _gan(build_wgan_gp),
     "classifier": ModelSpec(
         build_classifier, Classifier.pixel_range, validation_split=0.1, needs_labels=True
     ),
@@ -73,15 +73,10 @@ def get_spec(name):
 
 
 def hparam_defaults(name):
-    """The hyperparameters `build_model(name, ...)` accepts, with their defaults."""
-    spec = get_spec(name)
-    parameters = inspect.signature(spec.build).parameters
-    named = {
-        k: p.default
-        for k, p in parameters.items()
-        if p.kind is p.KEYWORD_ONLY and k != "num_classes"
-    }
-    return {**named, **spec.options}
+    """The settings `build_model(name, ...)` accepts, with their defaults (JSON-able; None
+    where the model sizes itself). `tfgen train NAME --list-settings` shows their rules."""
+    get_spec(name)
+    return resolve_settings(name)
 
 
 def build_model(name, image_shape, num_classes=None, **hparams):
@@ -89,37 +84,26 @@ def build_model(name, image_shape, num_classes=None, **hparams):
 
     Args:
         num_classes: the number of labels, for models that condition on them (cgan).
+        **hparams: settings of the model's options class (see `settings_table(name)`);
+            values that crossed JSON or protobuf as doubles (8.0) are accepted as ints. A
+            validated options object may be passed as `options=`.
 
     Raises:
-        InputError: unknown model name or hyperparameter, or a missing num_classes.
+        InputError: unknown model name or setting, a value its rule refuses, or a missing
+            num_classes.
     """
-    defaults = hparam_defaults(name)
-    unknown = sorted(set(hparams) - set(defaults))
-    if unknown:
-        raise InputError(
-            f"unknown hyperparameter(s) {unknown} for {name}; it accepts: "
-            + ", ".join(f"{k}={v!r}" for k, v in defaults.items())
-        )
-    hparams = {k: _restore_ints(v, defaults[k]) for k, v in hparams.items()}
     spec = get_spec(name)
-    if spec.needs_labels:
-        if num_classes is None:
-            raise InputError(
-                f"{name} conditions on labels: it needs labelled data (num_classes was not given)."
-            )
-        hparams["num_classes"] = num_classes
-    return spec.build(tuple(image_shape), **hparams)
-
-
-def _restore_ints(value, default):
-    """8.0 -> 8 where an int is expected: configs that pass through JSON or protobuf (the
-    pipeline's, Vertex's) carry every number as a double. Lists are layer widths."""
-    integral = isinstance(value, float) and value.is_integer()
-    if integral and isinstance(default, int) and not isinstance(default, bool):
-        return int(value)
-    if isinstance(value, (list, tuple)):
-        return [int(v) if isinstance(v, float) and v.is_integer() else v for v in value]
-    return value
+    given = hparams.pop("options", None)
+    options = model_options(name, given)
+    if hparams:
+        options = options.replace(**hparams)
+    if not spec.needs_labels:
+        return spec.build(tuple(image_shape), options)
+    if num_classes is None:
+        raise InputError(
+            f"{name} conditions on labels: it needs labelled data (num_classes was not given)."
+        )
+    return spec.build(tuple(image_shape), options, num_classes=num_classes)
 
 
 def load_model(path):
@@ -143,6 +127,7 @@ def load_model(path):
 
 __all__ = [
     "MODELS",
+    "MODEL_OPTIONS",
     "GAN",
     "VAEGAN",
     "Autoencoder",
@@ -155,4 +140,6 @@ __all__ = [
     "get_spec",
     "hparam_defaults",
     "load_model",
+    "resolve_settings",
+    "settings_table",
 ]

@@ -112,6 +112,13 @@ def serialize_submodels(model, names):
     return {name: keras.saving.serialize_keras_object(getattr(model, name)) for name in names}
 
 
+def serialize_options(options):
+    """get_config entries for a model's options (a `tfgen.config.Settings`): the settings as a
+    plain dict, and the family whose options class reads them back (see
+    `tfgen.config.constructor_options`), so a saved model knows how it was built."""
+    return {"options": options.to_dict(), "family": options.family}
+
+
 def deserialize_submodels(config, names):
     """The inverse of `serialize_submodels`, on a copy of `config`."""
     config = dict(config)

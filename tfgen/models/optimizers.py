@@ -4,9 +4,20 @@ and the two-optimizer compile of adversarial models."""
 import keras
 import tensorflow as tf
 
+from tfgen.config import TwoOptimizers
+
 
 def adam(learning_rate, beta_1=0.9, beta_2=0.999):
     return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2)
+
+
+def two_adams(options):
+    """(D's Adam, G's Adam) with the learning rates and betas of `options` (a validated
+    `tfgen.config.TwoOptimizers`)."""
+    return (
+        adam(options.d_learning_rate, options.d_beta_1, options.d_beta_2),
+        adam(options.g_learning_rate, options.g_beta_1, options.g_beta_2),
+    )
 
 
 def apply_update(optimizer, tape, loss, variables):
@@ -58,11 +69,19 @@ class TwoOptimizersMixin:
     `generator_side_variables`."""
 
     def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """Adam(2e-4, beta_1=0.5) for both by default (Radford et al. 2016)."""
+        """An optimizer not given is the Adam of the model's options (`TwoOptimizers`), or of
+        `TwoOptimizers`' defaults (Radford et al. 2016) for a model built by hand."""
         kwargs.setdefault("optimizer", None)  # else Keras adds an unused RMSprop
         super().compile(**kwargs)
-        d_optimizer = keras.optimizers.get(d_optimizer or adam(2e-4, beta_1=0.5))
-        g_optimizer = keras.optimizers.get(g_optimizer or adam(2e-4, beta_1=0.5))
+        if d_optimizer is None or g_optimizer is None:
+            options = getattr(self, "options", None)
+            d_default, g_default = two_adams(
+                options if isinstance(options, TwoOptimizers) else TwoOptimizers()
+            )
+            d_optimizer = d_default if d_optimizer is None else d_optimizer
+            g_optimizer = g_default if g_optimizer is None else g_optimizer
+        d_optimizer = keras.optimizers.get(d_optimizer)
+        g_optimizer = keras.optimizers.get(g_optimizer)
         # both players are loss-scaled under float16, not only Keras's one `optimizer`
         self.d_optimizer = loss_scaled(d_optimizer, self.dtype_policy)
         self.g_optimizer = loss_scaled(g_optimizer, self.dtype_policy)

@@ -9,11 +9,10 @@ import math
 import keras
 from keras import layers
 
+from tfgen.config import GANOptions, build_options
 from tfgen.models.gan.gan import GAN
-from tfgen.models.gan.options import compiled_adversarial, with_defaults
+from tfgen.models.gan.options import compiled_adversarial
 from tfgen.networks.architecture import batch_norm, check_widths
-
-GAN_OPTIONS = with_defaults()
 
 
 def build_mlp_generator(image_shape, latent_dim=100, widths=(256, 512, 1024), name="generator"):
@@ -46,20 +45,13 @@ def build_mlp_discriminator(image_shape, widths=(512, 256), dropout=0.3, name="d
     return keras.Model(images, logits, name=name)
 
 
-def build_gan(
-    image_shape,
-    *,
-    latent_dim=100,
-    g_widths=(256, 512, 1024),
-    d_widths=(512, 256),
-    d_dropout=0.3,
-    **options,
-):
-    """A compiled GAN with MLP generator and discriminator; `options` as `GAN_OPTIONS`."""
+def build_gan(image_shape, options=None, **settings):
+    """A compiled GAN with MLP generator and discriminator; `options` a
+    `tfgen.config.GANOptions` (None: defaults), with `settings` applied on top."""
+    o = build_options(GANOptions, options, settings)
     return compiled_adversarial(
         GAN,
-        build_mlp_generator(image_shape, latent_dim, g_widths),
-        build_mlp_discriminator(image_shape, d_widths, d_dropout),
-        GAN_OPTIONS,
-        options,
+        build_mlp_generator(image_shape, o.latent_dim, o.g_widths),
+        build_mlp_discriminator(image_shape, o.d_widths, o.d_dropout),
+        o,
     )

@@ -4,9 +4,19 @@ reconstruction error. Sparse and denoising variants override one hook each."""
 import keras
 import tensorflow as tf
 
-from tfgen.errors import InputError
+from tfgen.config import (
+    AutoencoderOptions,
+    ReconstructionOptions,
+    build_options,
+    constructor_options,
+)
 from tfgen.losses import RECONSTRUCTION_LOSSES
-from tfgen.models.base import AutoencoderMixin, deserialize_submodels, serialize_submodels
+from tfgen.models.base import (
+    AutoencoderMixin,
+    deserialize_submodels,
+    serialize_options,
+    serialize_submodels,
+)
 from tfgen.models.optimizers import adam, apply_update
 from tfgen.networks.decoder import build_decoder
 from tfgen.networks.encoder import build_encoder
@@ -28,26 +38,27 @@ class Autoencoder(AutoencoderMixin, keras.Model):
     Args:
         encoder: images -> {"code": (B, code_size)}.
         decoder: code -> pixel logits.
-        reconstruction_loss: "mse" or "bce".
-        seed: seeds any noise (a function of seed and step).
+        options: a `tfgen.config.ReconstructionOptions` (the `ae` family's options derive
+            from it), a dict of its settings, or None for defaults; keyword arguments naming
+            its settings override it. Read here: reconstruction_loss ("mse" or "bce") and
+            seed (seeds any noise, a function of seed and step).
     """
 
     pixel_range = UNIT_RANGE
     preview_tag = "reconstructions"  # TensorBoard image tag
 
-    def __init__(self, encoder, decoder, reconstruction_loss="bce", seed=0, **kwargs):
+    options_class = ReconstructionOptions  # what the model reads; validated once, there
+
+    def __init__(self, encoder, decoder, options=None, **kwargs):
+        options, kwargs = constructor_options(self.options_class, options, kwargs)
         super().__init__(**kwargs)
-        if reconstruction_loss not in RECONSTRUCTION_LOSSES:
-            raise InputError(
-                f"reconstruction_loss must be one of {sorted(RECONSTRUCTION_LOSSES)}. "
-                f"Received: reconstruction_loss={reconstruction_loss!r}"
-            )
+        self.options = options
         self.encoder = encoder
         self.decoder = decoder
         self.latent_dim = int(decoder.input_shape[-1])
         self.image_shape = tuple(int(d) for d in decoder.output_shape[1:])
-        self.reconstruction_loss = reconstruction_loss
-        self.seed = int(seed)
+        self.reconstruction_loss = options.reconstruction_loss
+        self.seed = options.seed
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.built = True
@@ -101,8 +112,7 @@ class Autoencoder(AutoencoderMixin, keras.Model):
         return {
             **super().get_config(),
             **serialize_submodels(self, SUBMODELS),
-            "reconstruction_loss": self.reconstruction_loss,
-            "seed": self.seed,
+            **serialize_options(self.options),
         }
 
     @classmethod
@@ -110,32 +120,26 @@ class Autoencoder(AutoencoderMixin, keras.Model):
         return cls(**deserialize_submodels(config, SUBMODELS))
 
 
-def build_networks(image_shape, code_size, architecture, widths, hidden, code_activation=None):
-    """(encoder with a "code" head, decoder) sized for `image_shape`."""
+def build_networks(image_shape, options, code_activation=None):
+    """(encoder with a "code" head, decoder) sized for `image_shape`, as `options` (an
+    `AutoencoderOptions`) describes."""
+    o = options
     encoder = build_encoder(
-        image_shape, code_size, architecture, widths, hidden, ("code",), code_activation
+        image_shape, o.code_size, o.architecture, o.widths, o.hidden, ("code",), code_activation
     )
-    return encoder, build_decoder(image_shape, code_size, architecture, widths, hidden)
+    return encoder, build_decoder(image_shape, o.code_size, o.architecture, o.widths, o.hidden)
 
 
-def compiled(model, learning_rate):
-    model.compile(optimizer=adam(learning_rate))
+def compiled(model):
+    """`model` compiled with Adam at its options' learning rate, slots built."""
+    model.compile(optimizer=adam(model.options.learning_rate))
     model.optimizer.build(model.trainable_variables)
     return model
 
 
-def build_autoencoder(
-    image_shape,
-    *,
-    code_size=32,
-    architecture="conv",
-    widths=None,
-    hidden=256,
-    reconstruction_loss="bce",
-    learning_rate=1e-3,
-    seed=0,
-):
-    """A compiled undercomplete autoencoder: `code_size` is the bottleneck, `widths` the
-    layers (their number is the depth), Adam(1e-3)."""
-    encoder, decoder = build_networks(image_shape, code_size, architecture, widths, hidden)
-    return compiled(Autoencoder(encoder, decoder, reconstruction_loss, seed=seed), learning_rate)
+def build_autoencoder(image_shape, options=None, **settings):
+    """A compiled undercomplete autoencoder from a `tfgen.config.AutoencoderOptions` (None:
+    defaults) with `settings` on top: `code_size` is the bottleneck, `widths` the layers
+    (their number is the depth), Adam(1e-3)."""
+    options = build_options(AutoencoderOptions, options, settings)
+    return compiled(Autoencoder(*build_networks(image_shape, options), options))

@@ -4,7 +4,7 @@ code units active per input."""
 import keras
 import tensorflow as tf
 
-from tfgen.errors import InputError
+from tfgen.config import SparseAutoencoderOptions, SparseCodeOptions, build_options
 from tfgen.losses import kl_sparsity_penalty, l1_activity_penalty
 from tfgen.models.autoencoder.autoencoder import Autoencoder, build_networks, compiled
 
@@ -24,31 +24,21 @@ class SparseAutoencoder(Autoencoder):
     code). "kl": sum_j KL(rho || rho_hat_j), rho_hat_j the batch-mean activation of unit j, which
     pulls each unit's firing rate toward `target_activation` rho (needs a sigmoid code).
     Tracked besides the autoencoder's: `sparsity_loss`, `mean_code_activation`.
+
+    Args:
+        options: a `tfgen.config.SparseCodeOptions`, as `Autoencoder`'s; it adds sparsity,
+            sparsity_weight (None: the penalty's `DEFAULT_SPARSITY_WEIGHTS`) and
+            target_activation.
     """
 
-    def __init__(
-        self,
-        encoder,
-        decoder,
-        sparsity="kl",
-        sparsity_weight=0.003,
-        target_activation=0.05,
-        **kwargs,
-    ):
-        super().__init__(encoder, decoder, **kwargs)
-        if sparsity not in SPARSITY_PENALTIES:
-            raise InputError(
-                f"sparsity must be one of {SPARSITY_PENALTIES}. Received: sparsity={sparsity!r}"
-            )
-        if not sparsity_weight >= 0:
-            raise InputError(f"sparsity_weight must be >= 0. Received: {sparsity_weight!r}")
-        if not 0.0 < target_activation < 1.0:
-            raise InputError(
-                f"target_activation must be in (0, 1). Received: {target_activation!r}"
-            )
-        self.sparsity = sparsity
-        self.sparsity_weight = float(sparsity_weight)
-        self.target_activation = float(target_activation)
+    options_class = SparseCodeOptions
+
+    def __init__(self, encoder, decoder, options=None, **kwargs):
+        super().__init__(encoder, decoder, options, **kwargs)
+        weight = self.options.sparsity_weight
+        self.sparsity = self.options.sparsity
+        self.sparsity_weight = DEFAULT_SPARSITY_WEIGHTS[self.sparsity] if weight is None else weight
+        self.target_activation = self.options.target_activation
         self.sparsity_tracker = keras.metrics.Mean(name="sparsity_loss")
         self.activation_tracker = keras.metrics.Mean(name="mean_code_activation")
 
@@ -68,46 +58,11 @@ class SparseAutoencoder(Autoencoder):
         self.activation_tracker.update_state(tf.reduce_mean(code, axis=-1))
         return super().track(reconstruction, penalty, code)
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "sparsity": self.sparsity,
-            "sparsity_weight": self.sparsity_weight,
-            "target_activation": self.target_activation,
-        }
 
-
-def build_sparse_autoencoder(
-    image_shape,
-    *,
-    code_size=128,
-    sparsity="kl",
-    sparsity_weight=None,
-    target_activation=0.05,
-    architecture="conv",
-    widths=None,
-    hidden=256,
-    reconstruction_loss="bce",
-    learning_rate=1e-3,
-    seed=0,
-):
-    """A compiled sparse autoencoder; the code is sigmoid for "kl", ReLU for "l1".
-
-    `sparsity_weight` None takes the penalty's default (`DEFAULT_SPARSITY_WEIGHTS`).
-    """
-    if sparsity_weight is None:
-        sparsity_weight = DEFAULT_SPARSITY_WEIGHTS.get(sparsity, 0.0)
-    activation = "sigmoid" if sparsity == "kl" else "relu"
-    encoder, decoder = build_networks(
-        image_shape, code_size, architecture, widths, hidden, activation
-    )
-    model = SparseAutoencoder(
-        encoder,
-        decoder,
-        sparsity,
-        sparsity_weight,
-        target_activation,
-        reconstruction_loss=reconstruction_loss,
-        seed=seed,
-    )
-    return compiled(model, learning_rate)
+def build_sparse_autoencoder(image_shape, options=None, **settings):
+    """A compiled sparse autoencoder from a `tfgen.config.SparseAutoencoderOptions` (None:
+    defaults) with `settings` on top; the code is sigmoid for "kl", ReLU for "l1"."""
+    options = build_options(SparseAutoencoderOptions, options, settings)
+    activation = "sigmoid" if options.sparsity == "kl" else "relu"
+    networks = build_networks(image_shape, options, activation)
+    return compiled(SparseAutoencoder(*networks, options))

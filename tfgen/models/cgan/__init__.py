@@ -1,3 +1,4 @@
-from tfgen.models.cgan.cgan import CGAN_OPTIONS, ConditionalGAN, build_cgan
+from tfgen.config import CGANOptions
+from tfgen.models.cgan.cgan import ConditionalGAN, build_cgan
 
-__all__ = ["CGAN_OPTIONS", "ConditionalGAN", "build_cgan"]
+__all__ = ["CGANOptions", "ConditionalGAN", "build_cgan"]

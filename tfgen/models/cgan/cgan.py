@@ -4,16 +4,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tfgen.config import CGANOptions, build_options
 from tfgen.errors import InputError
 from tfgen.models.base import in_chunks
 from tfgen.models.gan.gan import GAN
-from tfgen.models.gan.options import compiled_adversarial, with_defaults
+from tfgen.models.gan.options import compiled_adversarial
 from tfgen.networks.dcgan_discriminator import build_discriminator
 from tfgen.networks.dcgan_generator import build_generator
 from tfgen.ops.sampling import latents_from_seeds, seed_range
 from tfgen.utils.images import image_grid
-
-CGAN_OPTIONS = with_defaults()
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
@@ -28,8 +27,8 @@ class ConditionalGAN(GAN):
         **kwargs: as `GAN`.
     """
 
-    def __init__(self, generator, discriminator, num_classes, **kwargs):
-        super().__init__(generator, discriminator, **kwargs)
+    def __init__(self, generator, discriminator, num_classes, options=None, **kwargs):
+        super().__init__(generator, discriminator, options, **kwargs)
         if not isinstance(num_classes, int) or num_classes < 2:
             raise InputError(f"num_classes must be an integer >= 2. Received: {num_classes!r}")
         self.num_classes = num_classes
@@ -103,33 +102,25 @@ class ConditionalGAN(GAN):
         return {**super().get_config(), "num_classes": self.num_classes}
 
 
-def build_cgan(
-    image_shape,
-    *,
-    num_classes,
-    latent_dim=100,
-    g_widths=None,
-    d_widths=None,
-    kernel_size=4,
-    conditioning="projection",
-    d_batchnorm=True,
-    **options,
-):
+def build_cgan(image_shape, options=None, *, num_classes, **settings):
     """A compiled conditional DCGAN: the label embedding is concatenated to z, and D is
     conditioned by projection (Miyato and Koyama 2018) or by a concatenated label plane
-    (`conditioning="concat"`). `options` as `CGAN_OPTIONS`."""
+    (`conditioning="concat"`). `options` a `tfgen.config.CGANOptions` (None: defaults), with
+    `settings` applied on top; `num_classes` comes from the data."""
+    o = build_options(CGANOptions, options, settings)
     return compiled_adversarial(
         ConditionalGAN,
-        build_generator(image_shape, latent_dim, g_widths, kernel_size, num_classes=num_classes),
+        build_generator(
+            image_shape, o.latent_dim, o.g_widths, o.kernel_size, num_classes=num_classes
+        ),
         build_discriminator(
             image_shape,
-            d_widths,
-            kernel_size,
-            batchnorm=d_batchnorm,
+            o.d_widths,
+            o.kernel_size,
+            batchnorm=o.d_batchnorm,
             num_classes=num_classes,
-            conditioning=conditioning,
+            conditioning=o.conditioning,
         ),
-        CGAN_OPTIONS,
-        options,
+        o,
         num_classes=num_classes,
     )

@@ -7,8 +7,19 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from tfgen.config import (
+    AdversarialTrainingOptions,
+    ClassifierOptions,
+    build_options,
+    constructor_options,
+)
 from tfgen.errors import InputError
-from tfgen.models.base import deserialize_submodels, in_chunks, serialize_submodels
+from tfgen.models.base import (
+    deserialize_submodels,
+    in_chunks,
+    serialize_options,
+    serialize_submodels,
+)
 from tfgen.models.optimizers import adam, apply_update
 from tfgen.networks.architecture import batch_norm, check_widths
 from tfgen.networks.encoder import conv_strides
@@ -29,26 +40,28 @@ class Classifier(keras.Model):
 
     Args:
         network: images -> {"features": (B, F), "logits": (B, K)}.
+        options: a `tfgen.config.AdversarialTrainingOptions` (the `classifier` family's
+            options derive from it), a dict of its settings, or None for defaults; keyword
+            arguments naming its settings override it. Read here: adversarial_ratio,
+            adversarial_eps, seed.
     """
 
     pixel_range = UNIT_RANGE
     preview_tag = "fgsm_examples"
 
-    def __init__(self, network, adversarial_ratio=0.0, adversarial_eps=0.25, seed=0, **kwargs):
+    options_class = AdversarialTrainingOptions  # what the model reads; validated once, there
+
+    def __init__(self, network, options=None, **kwargs):
+        options, kwargs = constructor_options(self.options_class, options, kwargs)
         super().__init__(**kwargs)
-        if not 0.0 <= adversarial_ratio <= 1.0:
-            raise InputError(
-                f"adversarial_ratio must be in [0, 1]. Received: {adversarial_ratio!r}"
-            )
-        if not adversarial_eps > 0:
-            raise InputError(f"adversarial_eps must be > 0. Received: {adversarial_eps!r}")
+        self.options = options
         self.network = network
         self.num_classes = int(network.output["logits"].shape[-1])
         self.feature_dim = int(network.output["features"].shape[-1])
         self.image_shape = tuple(int(d) for d in network.input_shape[1:])
-        self.adversarial_ratio = float(adversarial_ratio)
-        self.adversarial_eps = float(adversarial_eps)
-        self.seed = int(seed)
+        self.adversarial_ratio = options.adversarial_ratio
+        self.adversarial_eps = options.adversarial_eps
+        self.seed = options.seed
         self.trackers = {
             name: keras.metrics.Mean(name=name)
             for name in ("loss", "accuracy", "adversarial_accuracy")
@@ -118,9 +131,7 @@ class Classifier(keras.Model):
         return {
             **super().get_config(),
             **serialize_submodels(self, SUBMODELS),
-            "adversarial_ratio": self.adversarial_ratio,
-            "adversarial_eps": self.adversarial_eps,
-            "seed": self.seed,
+            **serialize_options(self.options),
         }
 
     @classmethod
@@ -167,25 +178,14 @@ def build_classifier_network(
     return keras.Model(images, {"features": features, "logits": logits}, name=name)
 
 
-def build_classifier(
-    image_shape,
-    *,
-    num_classes,
-    widths=(32, 64, 128),
-    feature_dim=128,
-    dropout=0.3,
-    adversarial_ratio=0.0,
-    adversarial_eps=0.25,
-    learning_rate=1e-3,
-    seed=0,
-):
-    """A compiled classifier; `adversarial_ratio` > 0 trains it on FGSM examples too."""
+def build_classifier(image_shape, options=None, *, num_classes, **settings):
+    """A compiled classifier from a `tfgen.config.ClassifierOptions` (None: defaults) with
+    `settings` on top; `adversarial_ratio` > 0 trains it on FGSM examples too."""
+    o = build_options(ClassifierOptions, options, settings)
     model = Classifier(
-        build_classifier_network(image_shape, num_classes, widths, feature_dim, dropout),
-        adversarial_ratio=adversarial_ratio,
-        adversarial_eps=adversarial_eps,
-        seed=seed,
+        build_classifier_network(image_shape, num_classes, o.widths, o.feature_dim, o.dropout),
+        o,
     )
-    model.compile(optimizer=adam(learning_rate))
+    model.compile(optimizer=adam(o.learning_rate))
     model.optimizer.build(model.trainable_variables)
     return model

@@ -4,18 +4,18 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgen.errors import InputError
+from tfgen.config import AdversarialGame, constructor_options
 from tfgen.losses import ADVERSARIAL_LOSSES, gradient_penalty, r1_penalty
 from tfgen.models.base import (
     LatentImageModelMixin,
     deserialize_submodels,
     in_chunks,
+    serialize_options,
     serialize_submodels,
 )
 from tfgen.models.optimizers import TwoOptimizersMixin, apply_update
 from tfgen.ops.adversarial import fgsm
 from tfgen.ops.sampling import (
-    TRUNCATION_METHODS,
     latents_from_seeds,
     seed_range,
     step_seed,
@@ -42,72 +42,59 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
     Args:
         generator: z (B, latent_dim) -> images (B, H, W, C) in [-1, 1].
         discriminator: images -> one score per image (a logit for the cross-entropy games).
-        loss: a game of `tfgen.losses.ADVERSARIAL_LOSSES`: "non_saturating", "minimax",
-            "wasserstein", "hinge" or "least_squares".
-        d_steps: discriminator updates per generator update (k).
-        label_smoothing: one-sided: D's target for real images is 1 - s (Salimans et al. 2016).
-        label_noise: the fraction of D's targets flipped at random each step.
-        gradient_penalty: weight of the gradient penalty on real/fake interpolates (Gulrajani
-            et al. 2017; 10 for WGAN-GP); `one_sided_penalty` penalises only norms above 1.
-        r1_gamma: gamma of the R1 penalty on real images (Mescheder et al. 2018).
-        d_adversarial_eps: > 0 trains D on FGSM-perturbed inputs (Goodfellow et al. 2015):
-            real images moved by eps (in the model's pixel range) in the direction that lowers
-            D's score, generated ones in the direction that raises it, i.e. that raise D's
-            loss under any of the games; a robustness regulariser for D.
-        ema_decay: > 0 keeps an exponential moving average of G's weights (Karras et al. 2018;
-            Yazici et al. 2019); sampling and export then use the averaged generator.
-        truncation_method: "scale" or "resample", used by `sample` and the exported signature.
-        seed: seeds the training noise.
+        options: a `tfgen.config.AdversarialGame` (a family's options, e.g. `DCGANOptions`,
+            derive from it), a dict of its settings, or None for the defaults; saved with
+            the model. Keyword arguments naming its settings override it
+            (`GAN(g, d, ema_decay=0.999)`). The settings the trainer reads:
+            loss: a game of `tfgen.losses.ADVERSARIAL_LOSSES`: "non_saturating", "minimax",
+                "wasserstein", "hinge" or "least_squares".
+            d_steps: discriminator updates per generator update (k).
+            label_smoothing: one-sided: D's target for real images is 1 - s (Salimans et al.
+                2016).
+            label_noise: the fraction of D's targets flipped at random each step.
+            gradient_penalty: weight of the gradient penalty on real/fake interpolates
+                (Gulrajani et al. 2017; 10 for WGAN-GP); `one_sided_penalty` penalises only
+                norms above 1.
+            r1_gamma: gamma of the R1 penalty on real images (Mescheder et al. 2018).
+            d_adversarial_eps: > 0 trains D on FGSM-perturbed inputs (Goodfellow et al.
+                2015): real images moved by eps (in the model's pixel range) in the direction
+                that lowers D's score, generated ones in the direction that raises it, i.e.
+                that raise D's loss under any of the games; a robustness regulariser for D.
+            ema_decay: > 0 keeps an exponential moving average of G's weights (Karras et al.
+                2018; Yazici et al. 2019); sampling and export then use the averaged generator.
+            truncation_method: "scale" or "resample", used by `sample` and the exported
+                signature.
+            seed: seeds the training noise.
+
+    Raises:
+        InputError: a setting its rule refuses (see `tfgen.config.AdversarialGame`).
     """
 
     pixel_range = TANH_RANGE
     preview_tag = "samples"  # TensorBoard image tag
 
-    def __init__(
-        self,
-        generator,
-        discriminator,
-        loss="non_saturating",
-        d_steps=1,
-        label_smoothing=0.0,
-        label_noise=0.0,
-        gradient_penalty=0.0,
-        one_sided_penalty=False,
-        r1_gamma=0.0,
-        d_adversarial_eps=0.0,
-        ema_decay=0.0,
-        truncation_method="scale",
-        seed=0,
-        **kwargs,
-    ):
+    options_class = AdversarialGame  # what the trainer reads; validated once, there
+
+    def __init__(self, generator, discriminator, options=None, **kwargs):
+        options, kwargs = constructor_options(self.options_class, options, kwargs)
         super().__init__(**kwargs)
-        _check_options(
-            loss=loss,
-            d_steps=d_steps,
-            label_smoothing=label_smoothing,
-            label_noise=label_noise,
-            gradient_penalty=gradient_penalty,
-            r1_gamma=r1_gamma,
-            d_adversarial_eps=d_adversarial_eps,
-            ema_decay=ema_decay,
-            truncation_method=truncation_method,
-        )
+        self.options = options
         self.generator = generator
         self.discriminator = discriminator
         self.latent_dim = int(generator.inputs[0].shape[-1])
         self.image_shape = tuple(int(d) for d in generator.output_shape[1:])
-        self.adversarial_loss = loss
-        self.d_steps = d_steps
-        self.label_smoothing = float(label_smoothing)
-        self.label_noise = float(label_noise)
-        self.gradient_penalty = float(gradient_penalty)
-        self.one_sided_penalty = bool(one_sided_penalty)
-        self.r1_gamma = float(r1_gamma)
-        self.d_adversarial_eps = float(d_adversarial_eps)
-        self.ema_decay = float(ema_decay)
-        self.truncation_method = truncation_method
-        self.seed = int(seed)
-        self.ema_generator = _averaged_copy(generator) if ema_decay else None
+        self.adversarial_loss = options.loss
+        self.d_steps = options.d_steps
+        self.label_smoothing = options.label_smoothing
+        self.label_noise = options.label_noise
+        self.gradient_penalty = options.gradient_penalty
+        self.one_sided_penalty = options.one_sided_penalty
+        self.r1_gamma = options.r1_gamma
+        self.d_adversarial_eps = options.d_adversarial_eps
+        self.ema_decay = options.ema_decay
+        self.truncation_method = options.truncation_method
+        self.seed = options.seed
+        self.ema_generator = _averaged_copy(generator) if self.ema_decay else None
         self.trackers = {
             name: keras.metrics.Mean(name=name)
             for name in (
@@ -119,7 +106,7 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
                 "g_grad_norm",
             )
         }
-        if gradient_penalty or r1_gamma:
+        if self.gradient_penalty or self.r1_gamma:
             self.trackers["d_penalty"] = keras.metrics.Mean(name="d_penalty")
         self.built = True  # the sub-models are built functional models
 
@@ -304,17 +291,7 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
         return {
             **super().get_config(),
             **serialize_submodels(self, SUBMODELS),
-            "loss": self.adversarial_loss,
-            "d_steps": self.d_steps,
-            "label_smoothing": self.label_smoothing,
-            "label_noise": self.label_noise,
-            "gradient_penalty": self.gradient_penalty,
-            "one_sided_penalty": self.one_sided_penalty,
-            "r1_gamma": self.r1_gamma,
-            "d_adversarial_eps": self.d_adversarial_eps,
-            "ema_decay": self.ema_decay,
-            "truncation_method": self.truncation_method,
-            "seed": self.seed,
+            **serialize_options(self.options),
         }
 
     @classmethod
@@ -329,45 +306,3 @@ def _averaged_copy(generator):
     copy.trainable = False
     copy.name = "ema_generator"
     return copy
-
-
-def _check_options(
-    *,
-    loss,
-    d_steps,
-    label_smoothing,
-    label_noise,
-    gradient_penalty,
-    r1_gamma,
-    d_adversarial_eps,
-    ema_decay,
-    truncation_method,
-):
-    if loss not in ADVERSARIAL_LOSSES:
-        raise InputError(f"loss must be one of {sorted(ADVERSARIAL_LOSSES)}. Received: {loss!r}")
-    if not isinstance(d_steps, int) or d_steps < 1:
-        raise InputError(f"d_steps must be a positive integer. Received: d_steps={d_steps!r}")
-    if (label_smoothing or label_noise) and not ADVERSARIAL_LOSSES[loss].cross_entropy:
-        raise InputError(
-            f"label_smoothing and label_noise change cross-entropy targets; the {loss!r} loss "
-            "has none. Use loss=non_saturating or minimax, or drop them."
-        )
-    for name, value, upper in [
-        ("label_smoothing", label_smoothing, 0.5),
-        ("label_noise", label_noise, 0.5),
-        ("ema_decay", ema_decay, 1.0),
-    ]:
-        if not 0.0 <= value < upper:
-            raise InputError(f"{name} must be in [0, {upper}). Received: {name}={value!r}")
-    for name, value in [
-        ("gradient_penalty", gradient_penalty),
-        ("r1_gamma", r1_gamma),
-        ("d_adversarial_eps", d_adversarial_eps),
-    ]:
-        if not value >= 0.0:
-            raise InputError(f"{name} must be >= 0. Received: {name}={value!r}")
-    if truncation_method not in TRUNCATION_METHODS:
-        raise InputError(
-            f"truncation_method must be one of {TRUNCATION_METHODS}. "
-            f"Received: {truncation_method!r}"
-        )

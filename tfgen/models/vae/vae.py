@@ -4,13 +4,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from tfgen.errors import InputError
+from tfgen.config import VAEOptions, VariationalOptions, build_options, constructor_options
 from tfgen.losses import bernoulli_nll, gaussian_kl, gaussian_nll
 from tfgen.models.base import (
     AutoencoderMixin,
     LatentImageModelMixin,
     deserialize_submodels,
     in_chunks,
+    serialize_options,
     serialize_submodels,
 )
 from tfgen.models.optimizers import adam, apply_update
@@ -35,6 +36,9 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
     Args:
         encoder: images -> {"z_mean", "z_log_var"}.
         decoder: z -> pixel logits.
+        options: a `tfgen.config.VariationalOptions` (the `vae` family's options derive from
+            it), a dict of its settings, or None for defaults; keyword arguments naming its
+            settings override it. Read here:
         beta: weight of the KL term (1 is the ELBO; > 1 a beta-VAE).
         kl_warmup_steps: ramp the KL weight linearly from 0 to `beta` over this many steps
             (Bowman et al. 2016; Sonderby et al. 2016), so the decoder learns to use z before
@@ -54,41 +58,22 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
     preview_tag = "reconstructions"  # TensorBoard image tag
     code_head = "z_mean"
 
-    def __init__(
-        self,
-        encoder,
-        decoder,
-        beta=1.0,
-        kl_warmup_steps=0,
-        likelihood="bernoulli",
-        decoder_std=0.1,
-        binarize=False,
-        seed=0,
-        **kwargs,
-    ):
+    options_class = VariationalOptions  # what the model reads; validated once, there
+
+    def __init__(self, encoder, decoder, options=None, **kwargs):
+        options, kwargs = constructor_options(self.options_class, options, kwargs)
         super().__init__(**kwargs)
-        if likelihood not in LIKELIHOODS:
-            raise InputError(f"likelihood must be one of {LIKELIHOODS}. Received: {likelihood!r}")
-        if not beta >= 0:
-            raise InputError(f"beta must be >= 0. Received: beta={beta!r}")
-        if not decoder_std > 0:
-            raise InputError(f"decoder_std must be > 0. Received: decoder_std={decoder_std!r}")
-        if not isinstance(kl_warmup_steps, int) or kl_warmup_steps < 0:
-            raise InputError(
-                f"kl_warmup_steps must be an integer >= 0. Received: {kl_warmup_steps!r}"
-            )
-        if binarize and likelihood != "bernoulli":
-            raise InputError("binarize=True models binary pixels: it needs likelihood='bernoulli'.")
+        self.options = options
         self.encoder = encoder
         self.decoder = decoder
         self.latent_dim = int(decoder.input_shape[-1])
         self.image_shape = tuple(int(d) for d in decoder.output_shape[1:])
-        self.beta = float(beta)
-        self.kl_warmup_steps = kl_warmup_steps
-        self.likelihood = likelihood
-        self.decoder_std = float(decoder_std)
-        self.binarize = bool(binarize)
-        self.seed = int(seed)
+        self.beta = options.beta
+        self.kl_warmup_steps = options.kl_warmup_steps
+        self.likelihood = options.likelihood
+        self.decoder_std = options.decoder_std
+        self.binarize = options.binarize
+        self.seed = options.seed
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction_loss")
         self.kl_tracker = keras.metrics.Mean(name="kl_loss")
@@ -173,12 +158,7 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
         return {
             **super().get_config(),
             **serialize_submodels(self, SUBMODELS),
-            "beta": self.beta,
-            "kl_warmup_steps": self.kl_warmup_steps,
-            "likelihood": self.likelihood,
-            "decoder_std": self.decoder_std,
-            "binarize": self.binarize,
-            "seed": self.seed,
+            **serialize_options(self.options),
         }
 
     @classmethod
@@ -186,32 +166,15 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
         return cls(**deserialize_submodels(config, SUBMODELS))
 
 
-def build_vae(
-    image_shape,
-    *,
-    latent_dim=16,
-    architecture="conv",
-    widths=None,
-    hidden=256,
-    likelihood="bernoulli",
-    decoder_std=0.1,
-    binarize=False,
-    beta=1.0,
-    kl_warmup_steps=0,
-    learning_rate=1e-3,
-    seed=0,
-):
-    """A compiled VAE sized for `image_shape` (H, W, C); Adam(1e-3)."""
+def build_vae(image_shape, options=None, **settings):
+    """A compiled VAE sized for `image_shape` (H, W, C) from a `tfgen.config.VAEOptions`
+    (None: defaults) with `settings` on top; Adam(1e-3)."""
+    o = build_options(VAEOptions, options, settings)
     vae = VAE(
-        build_encoder(image_shape, latent_dim, architecture, widths, hidden),
-        build_decoder(image_shape, latent_dim, architecture, widths, hidden),
-        beta=beta,
-        kl_warmup_steps=kl_warmup_steps,
-        likelihood=likelihood,
-        decoder_std=decoder_std,
-        binarize=binarize,
-        seed=seed,
+        build_encoder(image_shape, o.latent_dim, o.architecture, o.widths, o.hidden),
+        build_decoder(image_shape, o.latent_dim, o.architecture, o.widths, o.hidden),
+        o,
     )
-    vae.compile(optimizer=adam(learning_rate))
+    vae.compile(optimizer=adam(o.learning_rate))
     vae.optimizer.build(vae.trainable_variables)
     return vae

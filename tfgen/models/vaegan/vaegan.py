@@ -8,16 +8,17 @@ learns to tell real images from reconstructions and from decodings of prior samp
 import keras
 import tensorflow as tf
 
-from tfgen.errors import InputError
+from tfgen.config import VAEGANGame, VAEGANOptions, build_options, constructor_options
 from tfgen.losses import ADVERSARIAL_LOSSES, bernoulli_nll, gaussian_kl
 from tfgen.models.base import (
     AutoencoderMixin,
     LatentImageModelMixin,
     deserialize_submodels,
     in_chunks,
+    serialize_options,
     serialize_submodels,
 )
-from tfgen.models.optimizers import TwoOptimizersMixin, adam, apply_update
+from tfgen.models.optimizers import TwoOptimizersMixin, apply_update, two_adams
 from tfgen.networks.dcgan_discriminator import build_discriminator
 from tfgen.networks.decoder import build_decoder
 from tfgen.networks.encoder import build_encoder
@@ -39,42 +40,30 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
     d_real_acc, d_fake_acc.
 
     Args:
-        beta: weight of the KL term.
-        adversarial_weight: lambda, weight of the adversarial term.
-        loss: the adversarial game (`tfgen.losses.ADVERSARIAL_LOSSES`).
-        seed: seeds the noise.
+        options: a `tfgen.config.VAEGANGame` (the `vaegan` family's options derive from it),
+            a dict of its settings, or None for defaults; keyword arguments naming its
+            settings override it. Read here: beta (weight of the KL term),
+            adversarial_weight (lambda, weight of the adversarial term), loss (the game of
+            `tfgen.losses.ADVERSARIAL_LOSSES`) and seed (seeds the noise).
     """
 
     pixel_range = UNIT_RANGE
     preview_tag = "reconstructions"
     code_head = "z_mean"
 
-    def __init__(
-        self,
-        encoder,
-        decoder,
-        discriminator,
-        beta=1.0,
-        adversarial_weight=1.0,
-        loss="non_saturating",
-        seed=0,
-        **kwargs,
-    ):
+    options_class = VAEGANGame  # what the model reads; validated once, there
+
+    def __init__(self, encoder, decoder, discriminator, options=None, **kwargs):
+        options, kwargs = constructor_options(self.options_class, options, kwargs)
         super().__init__(**kwargs)
-        if loss not in ADVERSARIAL_LOSSES:
-            raise InputError(
-                f"loss must be one of {sorted(ADVERSARIAL_LOSSES)}. Received: {loss!r}"
-            )
-        for name, value in [("beta", beta), ("adversarial_weight", adversarial_weight)]:
-            if not value >= 0:
-                raise InputError(f"{name} must be >= 0. Received: {name}={value!r}")
+        self.options = options
         self.encoder, self.decoder, self.discriminator = encoder, decoder, discriminator
         self.latent_dim = int(decoder.input_shape[-1])
         self.image_shape = tuple(int(d) for d in decoder.output_shape[1:])
-        self.beta = float(beta)
-        self.adversarial_weight = float(adversarial_weight)
-        self.adversarial_loss = loss
-        self.seed = int(seed)
+        self.beta = options.beta
+        self.adversarial_weight = options.adversarial_weight
+        self.adversarial_loss = options.loss
+        self.seed = options.seed
         self.trackers = {
             name: keras.metrics.Mean(name=name)
             for name in (
@@ -204,10 +193,7 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
         return {
             **super().get_config(),
             **serialize_submodels(self, SUBMODELS),
-            "beta": self.beta,
-            "adversarial_weight": self.adversarial_weight,
-            "loss": self.adversarial_loss,
-            "seed": self.seed,
+            **serialize_options(self.options),
         }
 
     @classmethod
@@ -215,33 +201,16 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
         return cls(**deserialize_submodels(config, SUBMODELS))
 
 
-def build_vaegan(
-    image_shape,
-    *,
-    latent_dim=32,
-    widths=None,
-    hidden=256,
-    d_widths=None,
-    beta=1.0,
-    adversarial_weight=1.0,
-    loss="non_saturating",
-    d_learning_rate=2e-4,
-    g_learning_rate=2e-4,
-    d_beta_1=0.5,
-    g_beta_1=0.5,
-    seed=0,
-):
-    """A compiled VAE-GAN: convolutional encoder/decoder (as `vae`), DCGAN discriminator."""
+def build_vaegan(image_shape, options=None, **settings):
+    """A compiled VAE-GAN from a `tfgen.config.VAEGANOptions` (None: defaults) with
+    `settings` on top: convolutional encoder/decoder (as `vae`), DCGAN discriminator."""
+    o = build_options(VAEGANOptions, options, settings)
     model = VAEGAN(
-        build_encoder(image_shape, latent_dim, "conv", widths, hidden),
-        build_decoder(image_shape, latent_dim, "conv", widths, hidden),
-        build_discriminator(image_shape, d_widths),
-        beta=beta,
-        adversarial_weight=adversarial_weight,
-        loss=loss,
-        seed=seed,
+        build_encoder(image_shape, o.latent_dim, "conv", o.widths, o.hidden),
+        build_decoder(image_shape, o.latent_dim, "conv", o.widths, o.hidden),
+        build_discriminator(image_shape, o.d_widths),
+        o,
     )
-    model.compile(
-        d_optimizer=adam(d_learning_rate, d_beta_1), g_optimizer=adam(g_learning_rate, g_beta_1)
-    )
+    d_optimizer, g_optimizer = two_adams(o)
+    model.compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer)
     return model

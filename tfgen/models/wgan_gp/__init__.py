@@ -1,3 +1,4 @@
-from tfgen.models.wgan_gp.wgan_gp import WGAN_GP_OPTIONS, build_wgan_gp
+from tfgen.config import WGANGPOptions
+from tfgen.models.wgan_gp.wgan_gp import build_wgan_gp
 
-__all__ = ["WGAN_GP_OPTIONS", "build_wgan_gp"]
+__all__ = ["WGANGPOptions", "build_wgan_gp"]
