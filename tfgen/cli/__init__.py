@@ -29,15 +29,19 @@ __all__ = ["MODEL_NAMES", "build_parser", "main", "parse_assignments", "parse_va
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
-    from tfgen.callbacks import TrainingDiverged
     from tfgen.errors import InputError
 
     try:
         return args.run(args) or 0
     except InputError as e:
         parser.exit(2, f"tfgen {args.command}: error: {e}\n")
-    except TrainingDiverged as e:
-        parser.exit(1, f"tfgen {args.command}: {e}\n")
+    except Exception as e:
+        # tfgen.callbacks (and TensorFlow) only loaded if training ran: a bad setting is
+        # refused before TensorFlow loads
+        callbacks = sys.modules.get("tfgen.callbacks")
+        if callbacks is not None and isinstance(e, callbacks.TrainingDiverged):
+            parser.exit(1, f"tfgen {args.command}: {e}\n")
+        raise
 
 
 def build_parser():

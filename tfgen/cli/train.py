@@ -1,4 +1,9 @@
-"""`tfgen train MODEL --data SOURCE --epochs N ...`"""
+"""`tfgen train MODEL --data SOURCE --epochs N ...` (or `--config run.yaml`), and
+`tfgen train MODEL --list-settings`.
+
+Settings and the config file are checked by `tfgen.config`, without TensorFlow: a bad value is
+refused at once, before TensorFlow loads.
+"""
 
 import argparse
 
@@ -10,32 +15,36 @@ from tfgen.cli.arguments import (
     positive_float,
     positive_int,
 )
+from tfgen.config import MODEL_OPTIONS, PRECISIONS, STRATEGIES, resolve_settings, settings_table
+from tfgen.errors import InputError
 
-# kept in step with tfgen.models.MODELS (a test checks); listed here so --help needs no TF
-MODEL_NAMES = (
-    "ae",
-    "sparse_ae",
-    "denoising_ae",
-    "vae",
-    "gan",
-    "dcgan",
-    "cgan",
-    "wgan_gp",
-    "vaegan",
-    "classifier",
-)
+MODEL_NAMES = tuple(MODEL_OPTIONS)  # tfgen.models.MODELS has the same keys (a test checks)
+DEFAULT_BATCH_SIZE = 64
+DEFAULT_SEED = 0
 
 
 def add_parser(verbs):
     p = verbs.add_parser(
         "train",
         help="train a model on a data source",
-        description="Train a model; re-run with the same --workdir to resume.",
+        description="Train a model; re-run with the same --workdir to resume. --data and "
+        "--epochs are required unless a --config file gives them.",
     )
     p.add_argument("model", choices=MODEL_NAMES, help="the model to train")
-    add_data_arguments(p)
-    p.add_argument("--epochs", type=positive_int, required=True, help="total epochs")
-    p.add_argument("--batch-size", type=positive_int, default=64, help="default: 64")
+    p.add_argument(
+        "--list-settings",
+        action="store_true",
+        help="print the model's settings (type, default, meaning) and exit",
+    )
+    p.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a YAML or JSON file of run options (data, epochs, batch_size, ...) and model "
+        "settings under settings:; --set and explicit flags override it",
+    )
+    add_data_arguments(p, required=False)
+    p.add_argument("--epochs", type=positive_int, help="total epochs")
+    p.add_argument("--batch-size", type=positive_int, help=f"default: {DEFAULT_BATCH_SIZE}")
     p.add_argument("--workdir", help="checkpoint, state and TensorBoard logs (default: runs/MODEL)")
     p.add_argument(
         "--set",
@@ -43,7 +52,8 @@ def add_parser(verbs):
         default=[],
         metavar="KEY=VALUE",
         dest="hparams",
-        help="a model hyperparameter, e.g. --set latent_dim=64 --set g_widths=128,64; repeatable",
+        help="a model setting, e.g. --set latent_dim=64 --set g_widths=128,64; repeatable "
+        "(see --list-settings)",
     )
     p.add_argument(
         "--max-seconds",
@@ -57,9 +67,13 @@ def add_parser(verbs):
         help="stop once the validation loss has not improved for PATIENCE epochs, keeping "
         "the best epoch's weights",
     )
-    p.add_argument("--seed", type=int, default=0, help="default: 0")
+    p.add_argument("--seed", type=int, help=f"default: {DEFAULT_SEED}")
     p.add_argument(
-        "--no-monitor", action="store_true", help="GANs: turn off the training-health monitor"
+        "--no-monitor",
+        action="store_false",
+        dest="monitor",
+        default=None,
+        help="GANs: turn off the training-health monitor",
     )
     p.add_argument(
         "--validation-split",
@@ -75,15 +89,13 @@ def add_runtime_arguments(p):
     g = p.add_argument_group("hardware")
     g.add_argument(
         "--precision",
-        choices=("float32", "mixed_float16", "mixed_bfloat16"),
-        default="float32",
+        choices=PRECISIONS,
         help="mixed_float16 on GPUs (both optimizers loss-scaled), mixed_bfloat16 on TPUs and "
         "CPUs/GPUs with bf16 units; variables stay float32 (default: float32)",
     )
     g.add_argument(
         "--strategy",
-        choices=("auto", "one_device", "mirrored", "multi_worker"),
-        default="auto",
+        choices=STRATEGIES,
         help="auto: every local GPU when there are several; mirrored: every local GPU (or "
         "logical CPU); multi_worker: the machines in TF_CONFIG. --batch-size is the global "
         "batch (default: auto)",
@@ -97,33 +109,40 @@ def add_runtime_arguments(p):
     g.add_argument(
         "--deterministic",
         action="store_true",
+        default=None,
         help="bit-for-bit reproducible training for a given seed (TF op determinism; slower)",
     )
 
 
 def run(args):
+    if args.list_settings:
+        print(format_settings(args.model))
+        return 0
+    run = run_options(args)  # checked before TensorFlow loads
     from tfgen.runtime import Runtime
     from tfgen.training import train
 
-    workdir = args.workdir or f"runs/{args.model}"
+    workdir = run["workdir"]
+    split = run["validation_split"]
     result = train(
         args.model,
-        args.data,
-        epochs=args.epochs,
+        run["data"],
+        epochs=run["epochs"],
         workdir=workdir,
-        batch_size=args.batch_size,
-        hparams=parse_assignments(args.hparams),
-        max_seconds=args.max_seconds,
-        seed=args.seed,
-        monitor=not args.no_monitor,
-        validation_split="default" if args.validation_split is None else args.validation_split,
-        runtime=Runtime(args.precision, args.strategy, args.jit, args.deterministic),
-        early_stopping=args.early_stopping,
-        **data_options(args),
+        batch_size=run["batch_size"],
+        hparams=run["hparams"],
+        max_seconds=run["max_seconds"],
+        seed=run["seed"],
+        monitor=run["monitor"],
+        validation_split="default" if split is None else split,
+        runtime=Runtime(run["precision"], run["strategy"], run["jit"], run["deterministic"]),
+        early_stopping=run["early_stopping"],
+        **run["data_options"],
     )
+    epochs = run["epochs"]
     if result.stopped_by == "already_trained":
         print(
-            f"{workdir} already holds {result.epochs} trained epochs (asked for {args.epochs}); "
+            f"{workdir} already holds {result.epochs} trained epochs (asked for {epochs}); "
             "nothing to do. Raise --epochs to continue training."
         )
     else:
@@ -134,3 +153,84 @@ def run(args):
         }.get(result.stopped_by, "")
         print(f"trained {args.model} to epoch {result.epochs} in {result.seconds:.1f} s{note}")
     print(f"model: {result.paths.model}\nTensorBoard: tensorboard --logdir {result.paths.logs}")
+
+
+_RUN_DEFAULTS = {
+    "batch_size": DEFAULT_BATCH_SIZE,
+    "seed": DEFAULT_SEED,
+    "monitor": True,
+    "precision": "float32",
+    "strategy": "auto",
+    "deterministic": False,
+}
+_FLAGS = (
+    "data",
+    "epochs",
+    "batch_size",
+    "workdir",
+    "seed",
+    "max_seconds",
+    "early_stopping",
+    "validation_split",
+    "monitor",
+    "precision",
+    "strategy",
+    "jit",
+    "deterministic",
+)
+_DATA_OPTIONS = ("classes", "image_size", "channels", "skip_errors")
+
+
+def run_options(args):
+    """The run's options: the --config file's, overridden by explicit flags, then defaults;
+    "hparams" the model settings given (file's settings:, overridden by --set), validated
+    against the model's options class (only the given ones, normalised: 8.0 -> 8).
+
+    Raises:
+        InputError: a bad config file (the message names it), a setting its rule refuses,
+            or no --data/--epochs from either place.
+    """
+    from tfgen.config import load_run_file
+
+    run_file = load_run_file(args.config, model=args.model) if args.config else None
+    given = dict(run_file.run) if run_file else {}
+    flags = {name: getattr(args, name) for name in _FLAGS}
+    given.update({k: v for k, v in flags.items() if v is not None})
+    given.update(data_options(args))
+    missing = [f"--{name}" for name in ("data", "epochs") if name not in given]
+    if missing:
+        raise InputError(
+            f"the following arguments are required: {', '.join(missing)} (or give them in "
+            "a --config file)"
+        )
+    run = {**dict.fromkeys(_FLAGS), **_RUN_DEFAULTS, **given}
+    run["workdir"] = run["workdir"] or f"runs/{args.model}"
+    run["data_options"] = {k: run.pop(k) for k in _DATA_OPTIONS if k in run}
+    run["hparams"] = model_settings(args.model, run_file, parse_assignments(args.hparams))
+    return run
+
+
+def model_settings(model, run_file, assignments):
+    """The settings given (the file's, overridden by --set), each validated and normalised."""
+    from_file = run_file.settings if run_file else {}
+    if from_file:
+        try:
+            resolve_settings(model, from_file)
+        except InputError as e:
+            raise InputError(f"{run_file.path}: settings: {e}") from None
+    given = {**from_file, **assignments}
+    resolved = resolve_settings(model, given)
+    return {name: resolved[name] for name in given}
+
+
+def format_settings(model):
+    """The table `--list-settings` prints: name, type, default and meaning of each setting."""
+    rows = [("NAME", "TYPE", "DEFAULT", "MEANING"), *settings_table(model)]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(3)]
+    lines = [
+        f"{model} settings: tfgen train {model} --set NAME=VALUE, or settings: in a --config file"
+    ]
+    for row in rows:
+        cells = [str(cell).ljust(width) for cell, width in zip(row, widths)]
+        lines.append("  ".join([*cells, row[3]]).rstrip())
+    return "\n".join(lines)

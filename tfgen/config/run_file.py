@@ -31,6 +31,8 @@ class RunOptions(Settings):
     """A run's options as a config file gives them; None (the default) leaves an option to the
     command line or its default."""
 
+    none_means = "unset"
+
     data: str = text(None, "the data source (as --data)")
     epochs: int = integer(None, "total epochs")
     batch_size: int = integer(None, "global batch size (default: 64)")

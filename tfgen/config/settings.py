@@ -39,7 +39,7 @@ class Rule:
     convert: object  # value -> normalised value, or raise _Refused
     expected: str  # "a positive integer", completing "NAME must be ..."
 
-    def check(self, name, value, default):
+    def check(self, name, value, default, none_means="auto"):
         if value is None:
             if default is None:
                 return None  # "auto": the builder decides (e.g. widths from the image size)
@@ -47,7 +47,7 @@ class Rule:
         try:
             return self.convert(value)
         except _Refused:
-            allowed = " (or null for auto)" if default is None else ""
+            allowed = f" (or null for {none_means})" if default is None else ""
             raise InputError(
                 f"{name} must be {self.expected}{allowed}. Received: {name}={value!r}"
             ) from None
@@ -212,10 +212,12 @@ class Settings:
 
     Subclasses are frozen dataclasses of fields made by the factories above; `check` adds
     rules between fields. `family` names the model a class configures (its key in
-    `tfgen.config.MODEL_OPTIONS`), or "" for shared parts.
+    `tfgen.config.MODEL_OPTIONS`), or "" for shared parts. A None default (allowed as a value
+    only there) stands for `none_means`: "auto", the builder sizes it.
     """
 
     family: ClassVar[str] = ""
+    none_means: ClassVar[str] = "auto"  # what a None default stands for
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -231,7 +233,9 @@ class Settings:
 
     def __post_init__(self):
         for field in dataclasses.fields(self):
-            value = rule_of(field).check(field.name, getattr(self, field.name), field.default)
+            value = rule_of(field).check(
+                field.name, getattr(self, field.name), field.default, self.none_means
+            )
             object.__setattr__(self, field.name, value)
         self.check()
 
@@ -265,7 +269,7 @@ class Settings:
         rows = []
         for field in dataclasses.fields(cls):
             rule = rule_of(field)
-            default = "auto" if field.default is None else _shown(field.default)
+            default = cls.none_means if field.default is None else _shown(field.default)
             rows.append((field.name, rule.expected, default, rule.meaning))
         return rows
 
