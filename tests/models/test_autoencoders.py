@@ -105,7 +105,7 @@ def test_bad_options_rejected():
         build_model("ae", (8, 8, 1), reconstruction_loss="l1")
     with pytest.raises(InputError, match="sparsity must be one of"):
         build_model("sparse_ae", (8, 8, 1), sparsity="l2")
-    with pytest.raises(InputError, match="target_activation must be in"):
+    with pytest.raises(InputError, match=r"target_activation must be a number in \(0, 1\)"):
         build_model("sparse_ae", (8, 8, 1), target_activation=1.5)
     with pytest.raises(InputError, match="noise must be one of"):
         build_model("denoising_ae", (8, 8, 1), noise="blur")

@@ -70,8 +70,8 @@ def test_separate_optimizer_settings_and_catalogue_defaults():
     "options, message",
     [
         (dict(loss="wasserstein", label_smoothing=0.1), "change cross-entropy targets"),
-        (dict(label_noise=0.7), r"label_noise must be in \[0, 0.5\)"),
-        (dict(ema_decay=1.0), r"ema_decay must be in \[0, 1.0\)"),
+        (dict(label_noise=0.7), r"label_noise must be a number in \[0, 0.5\)"),
+        (dict(ema_decay=1.0), r"ema_decay must be a number in \[0, 1\)"),
         (dict(truncation_method="clip"), "truncation_method must be one of"),
         (dict(bogus=1), r"unknown hyperparameter\(s\) \['bogus'\]"),
     ],

@@ -59,7 +59,7 @@ def test_bad_options_rejected():
         build_vae((8, 8, 1), likelihood="poisson")
     with pytest.raises(InputError, match="architecture must be one of"):
         build_vae((8, 8, 1), architecture="rnn")
-    with pytest.raises(InputError, match="beta must be >= 0"):
+    with pytest.raises(InputError, match="beta must be a number >= 0"):
         build_vae((8, 8, 1), beta=-1)
 
 
