@@ -268,3 +268,119 @@ def test_sample_grid_values_match_the_model(trained_gan, tmp_path):
     tfgen("sample", "--model", trained_gan / "model.keras", "--n", 4, "--upscale", 1, "--out", out)
     expected = to_uint8(image_grid(load_model(trained_gan / "model.keras").sample(4)))
     np.testing.assert_array_equal(tf.io.decode_png(out.read_bytes()).numpy(), expected)
+
+
+def test_a_bad_setting_exits_2_before_tensorflow_loads(tmp_path):
+    workdir = tmp_path / "run"
+    script = Path(sys.executable).parent / "tfgen"
+    argv = ["train", "dcgan", "--data", "digits", "--epochs", "1", "--workdir", str(workdir)]
+    result = subprocess.run(
+        [script, *argv, "--set", "latent_dim=true"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "tfgen train: error: latent_dim must be a positive integer. Received: latent_dim=True\n"
+    )
+    assert not workdir.exists()  # no model file, no run folder
+    code = (
+        "import sys\nfrom tfgen import cli\n"
+        f"try:\n    cli.main({[*argv, '--set', 'd_learning_rate=-0.0002']!r})\n"
+        "except SystemExit as e:\n    print(e.code, 'tensorflow' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.split() == ["2", "False"]
+    assert "d_learning_rate must be a number > 0. Received: d_learning_rate=-0.0002" in (
+        result.stderr
+    )
+
+
+def test_list_settings_prints_every_setting_with_its_default(capsys):
+    from tfgen.config import DCGANOptions
+
+    assert tfgen("train", "dcgan", "--list-settings") == 0  # no --data or --epochs needed
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line for line in lines[2:]}
+    assert set(rows) == set(DCGANOptions.names())
+    assert rows["latent_dim"].split()[:5] == ["latent_dim", "a", "positive", "integer", "100"]
+    for name, default in [
+        ("g_widths", "auto"),
+        ("d_learning_rate", "0.0002"),
+        ("d_beta_1", "0.5"),
+        ("d_batchnorm", "true"),
+        ("loss", "non_saturating"),
+        ("truncation_method", "scale"),
+    ]:
+        assert f"  {default}  " in rows[name], rows[name]
+    assert tfgen("train", "wgan_gp", "--list-settings") == 0
+    wgan = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:]}
+    assert "  5  " in wgan["d_steps"] and "  wasserstein  " in wgan["loss"]
+
+
+def test_config_file_with_set_and_flags_overriding_it(tmp_path, capsys):
+    workdir = tmp_path / "run"
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        "model: dcgan\n"
+        "data: digits\n"
+        "epochs: 3\n"
+        "batch_size: 32\n"
+        f"workdir: {workdir}\n"
+        "seed: 5\n"
+        "settings:\n"
+        "  latent_dim: 4\n"
+        "  g_widths: [32, 16, 8]\n"
+        "  d_widths: 8,16\n"
+        "  ema_decay: 0.5\n"
+    )
+    status = tfgen("train", "dcgan", "--config", config, "--epochs", 1, "--set", "latent_dim=8.0")
+    assert status == 0, capsys.readouterr().err
+    state = json.loads((workdir / "train_state.json").read_text())
+    assert state["epochs"] == 1  # --epochs beats the file's epochs: 3
+    assert (state["batch_size"], state["seed"]) == (32, 5)  # the file's run options
+    hparams = state["hparams"]
+    assert hparams["latent_dim"] == 8 and isinstance(hparams["latent_dim"], int)  # --set wins
+    assert (hparams["g_widths"], hparams["d_widths"], hparams["ema_decay"]) == (
+        [32, 16, 8],
+        [8, 16],
+        0.5,
+    )
+    assert hparams["seed"] == 5  # the model's seed follows the run's
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "no such config file"),
+        ("data: [digits\n", "not valid YAML"),
+        ("- data\n- digits\n", "a config file holds a mapping"),
+        ("data: digits\nepochs: 1\nepoch: 2\n", "unknown key(s) ['epoch']; accepted: model,"),
+        ("data: digits\nepochs: 1.5\n", "epochs must be a positive integer"),
+        ("data: digits\nepochs: 1\nmodel: vae\n", "the file is for model 'vae', not 'dcgan'"),
+        ("data: digits\nepochs: 1\nsettings: [1]\n", "settings: must be a mapping"),
+        (
+            "data: digits\nepochs: 1\nsettings:\n  latent_dim: 0\n",
+            "settings: latent_dim must be a positive integer",
+        ),
+        ("data: digits\nepochs: 1\nsettings:\n  lr: 1\n", "unknown hyperparameter(s) ['lr']"),
+    ],
+)
+def test_a_bad_config_file_is_an_error_naming_it(content, message, tmp_path, capsys):
+    config = tmp_path / "run.yaml"
+    if content is not None:
+        config.write_text(content)
+    assert tfgen("train", "dcgan", "--config", config) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"tfgen train: error: {config}: ") and message in err, err
+    assert len(err.splitlines()) == 1
+
+
+def test_json_config_and_missing_run_options(tmp_path, capsys):
+    config = tmp_path / "run.json"
+    config.write_text('{"data": "digits", "hparams": {"latent_dim": 8}}')
+    assert tfgen("train", "dcgan", "--config", config) == 2
+    assert "required: --epochs (or give them in a --config file)" in capsys.readouterr().err
+    config.write_text('{"data": "digits", ')
+    assert tfgen("train", "dcgan", "--config", config) == 2
+    assert "not valid JSON" in capsys.readouterr().err
+    assert tfgen("train", "dcgan", "--epochs", 1) == 2
+    assert "required: --data" in capsys.readouterr().err
