@@ -39,15 +39,16 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
         options: a `tfgen.config.VariationalOptions` (the `vae` family's options derive from
             it), a dict of its settings, or None for defaults; keyword arguments naming its
             settings override it. Read here:
-        beta: weight of the KL term (1 is the ELBO; > 1 a beta-VAE).
-        kl_warmup_steps: ramp the KL weight linearly from 0 to `beta` over this many steps
-            (Bowman et al. 2016; Sonderby et al. 2016), so the decoder learns to use z before
-            the KL term can switch it off; 0 disables the ramp.
-        likelihood: "bernoulli" (binary cross-entropy) or "gaussian" (squared error with a fixed
-            `decoder_std`, including the normalising constant).
-        binarize: model binary data: each training step sees a fresh Bernoulli draw of the grey
-            levels (dynamic binarisation); validation and evaluation use one fixed draw.
-        seed: seeds the noise (a function of seed and step).
+            beta: weight of the KL term (1 is the ELBO; > 1 a beta-VAE).
+            kl_warmup_steps: ramp the KL weight linearly from 0 to `beta` over this many
+                steps (Bowman et al. 2016; Sonderby et al. 2016), so the decoder learns to
+                use z before the KL term can switch it off; 0 disables the ramp.
+            likelihood: "bernoulli" (binary cross-entropy) or "gaussian" (squared error with
+                a fixed `decoder_std`, including the normalising constant).
+            binarize: model binary data: each training step sees a fresh Bernoulli draw of
+                the grey levels (dynamic binarisation); validation and evaluation use one
+                fixed draw.
+            seed: seeds the noise (a function of seed and step).
 
     Example:
         vae = build_vae((28, 28, 1), latent_dim=2)
