@@ -1,6 +1,8 @@
 """What the model families share: decoding latents to images, sampling, encoding, and the
 (de)serialisation of sub-models."""
 
+import copy
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -113,8 +115,9 @@ def serialize_submodels(model, names):
 
 
 def deserialize_submodels(config, names):
-    """The inverse of `serialize_submodels`, on a copy of `config`."""
-    config = dict(config)
+    """The inverse of `serialize_submodels`, on a copy of `config` (Keras's deserialisation
+    consumes the nested dicts it is given)."""
+    config = copy.deepcopy(config)
     for name in names:
         config[name] = keras.saving.deserialize_keras_object(config[name])
     return config
