@@ -268,3 +268,87 @@ def test_sample_grid_values_match_the_model(trained_gan, tmp_path):
     tfgen("sample", "--model", trained_gan / "model.keras", "--n", 4, "--upscale", 1, "--out", out)
     expected = to_uint8(image_grid(load_model(trained_gan / "model.keras").sample(4)))
     np.testing.assert_array_equal(tf.io.decode_png(out.read_bytes()).numpy(), expected)
+
+
+@pytest.mark.parametrize(
+    "argv, option, bad",
+    [
+        (
+            ["sample", "--model", "m.keras", "--out", "x.png", "--psi-sweep", "1,abc"],
+            "psi-sweep",
+            "'abc'",
+        ),
+        (
+            ["sample", "--model", "m.keras", "--out", "x.png", "--psi-sweep", "1,0"],
+            "psi-sweep",
+            "'0'",
+        ),
+        (
+            ["sample", "--model", "m.keras", "--out", "x.png", "--psi-sweep", "0.5,"],
+            "psi-sweep",
+            "''",
+        ),
+        (
+            [
+                "attack",
+                "fgsm",
+                "--model",
+                "m.keras",
+                "--data",
+                "digits",
+                "--json",
+                "r.json",
+                "--eps",
+                "0.1,-0.2",
+            ],
+            "eps",
+            "'-0.2'",
+        ),
+        (
+            ["latent", "traverse", "--model", "m.keras", "--out", "x.png", "--dims", "0,x"],
+            "dims",
+            "'x'",
+        ),
+        (
+            [
+                "latent",
+                "attribute",
+                "--model",
+                "m.keras",
+                "--out",
+                "x.png",
+                "--data",
+                "digits",
+                "--label",
+                "1",
+                "--strengths",
+                "0,one",
+            ],
+            "strengths",
+            "'one'",
+        ),
+    ],
+)
+def test_list_options_check_every_item_and_exit_2(argv, option, bad, capsys, tmp_path):
+    assert tfgen(*argv) == 2
+    err = capsys.readouterr().err
+    assert f"error: argument --{option}: expected comma-separated" in err
+    assert f"{bad} is not. Received:" in err and "Traceback" not in err
+
+
+def test_list_argument_types():
+    arguments = cli.arguments
+    assert arguments.psi_list("1,0.8, 0.5") == [1.0, 0.8, 0.5]
+    assert arguments.positive_float_list("0.05,0.1") == [0.05, 0.1]
+    assert arguments.float_list("0,-1.5") == [0.0, -1.5]
+    assert arguments.index_list("0,3") == [0, 3]
+    for parse, bad in [
+        (arguments.psi_list, "1.5"),
+        (arguments.psi_list, "nan"),
+        (arguments.positive_float_list, "inf"),
+        (arguments.float_list, ""),
+        (arguments.index_list, "-1"),
+        (arguments.index_list, "1.5"),
+    ]:
+        with pytest.raises(argparse.ArgumentTypeError, match=f"Received: {bad!r}"):
+            parse(bad)
