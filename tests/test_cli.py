@@ -352,3 +352,52 @@ def test_list_argument_types():
     ]:
         with pytest.raises(argparse.ArgumentTypeError, match=f"Received: {bad!r}"):
             parse(bad)
+
+
+def write_keras_archive(path, config):
+    """A hand-made .keras zip holding `config` as its config.json (as an attacker could)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.0"}))
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", b"")
+    return path
+
+
+def test_unsafe_or_corrupt_model_files_are_refused_in_one_line(tmp_path, capsys):
+    import keras
+
+    from tfgen.models import build_model
+
+    witness = tmp_path / "code_ran"
+    crafted = write_keras_archive(
+        tmp_path / "crafted.keras",
+        {
+            "module": "os",
+            "class_name": "system",
+            "config": {"command": f"touch {witness}"},
+            "registered_name": "system",
+        },
+    )
+    lambda_model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
+    lambda_model.save(tmp_path / "lambda.keras")
+    build_model("ae", (8, 8, 1), code_size=2).save(tmp_path / "ae.keras")
+    data = (tmp_path / "ae.keras").read_bytes()
+    (tmp_path / "truncated.keras").write_bytes(data[: len(data) // 2])
+    (tmp_path / "garbage.keras").write_bytes(b"\x00garbage" * 10)
+    cases = {
+        crafted: r"Received: TypeError: Could not locate class 'system'",
+        tmp_path / "lambda.keras": "Received: ValueError: Requested the deserialization of a "
+        "`Lambda` layer",
+        tmp_path / "truncated.keras": "a .keras file is a zip archive and this one is not",
+        tmp_path / "garbage.keras": "a .keras file is a zip archive and this one is not",
+    }
+    out = tmp_path / "grid.png"
+    for path, message in cases.items():
+        assert tfgen("sample", "--model", path, "--out", out) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"tfgen sample: error: {path}: cannot load the model: ")
+        assert message in err and err.count("\n") == 1, err
+        assert "Traceback" not in err and "safe_mode=False" not in err
+    assert not witness.exists() and not out.exists()
