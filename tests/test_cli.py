@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -401,3 +402,45 @@ def test_unsafe_or_corrupt_model_files_are_refused_in_one_line(tmp_path, capsys)
         assert message in err and err.count("\n") == 1, err
         assert "Traceback" not in err and "safe_mode=False" not in err
     assert not witness.exists() and not out.exists()
+
+
+def test_bad_training_data_exits_2_in_one_line_and_writes_nothing(tmp_path, capsys):
+    strings = tmp_path / "strings.tfrecord"
+    with tf.io.TFRecordWriter(str(strings)) as writer:  # labels stored as bytes, not int64
+        for _ in range(3):
+            png = tf.io.encode_png(np.zeros((8, 8, 1), np.uint8)).numpy()
+            feature = {
+                "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[png])),
+                "label": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"seven"])),
+            }
+            writer.write(
+                tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+            )
+    cases = [
+        (
+            ["--data", strings],
+            r"strings.tfrecord \(record 0\): feature 'label' must be an int64_list",
+        ),
+        (
+            ["--data", strings, "--skip-errors"],
+            "strings.tfrecord: feature 'label' must be an int64_list holding one integer class "
+            "label; all 3 records",
+        ),
+        (
+            ["--data", "digits", "--classes", "0-8,11"],
+            r"classes must be labels that digits holds: 0-9; no example has label\(s\) \[11\]. "
+            "Received: classes=0-8,11",
+        ),
+        (
+            ["--data", "digits", "--batch-size", "4000"],
+            r"batch_size must be at most the number of training examples: digits has 1797 "
+            r"training example\(s\).*Received: batch_size=4000",
+        ),
+    ]
+    workdir = tmp_path / "run"
+    for argv, message in cases:
+        assert tfgen("train", "dcgan", *argv, "--epochs", 1, "--workdir", workdir) == 2
+        err = capsys.readouterr().err
+        assert re.search(message, err) and err.startswith("tfgen train: error: "), err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert not workdir.exists()

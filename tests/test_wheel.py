@@ -19,6 +19,7 @@ QUICK = [
     'trainer.hparams={"latent_dim":8,"g_widths":[32,16,8],"d_widths":[8,16]}',
     'evaluator.thresholds={"fid":{"max":1e6},"recall":{"min":0}}',
     "evaluator.samples=200",
+    "trainer.batch_size=256",
 ]
 
 

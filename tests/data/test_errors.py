@@ -125,3 +125,19 @@ def test_a_split_leaving_a_subset_empty_names_validation_split_and_the_count():
         r"filter, which leaves the validation subset empty. Received: validation_split=0.001",
     ):
         load_dataset("digits", classes=[3], validation_split=0.001, subset="training")
+
+
+def test_tfds_classes_and_batch_size_are_checked_without_reading_the_data():
+    import tensorflow_datasets as tfds
+
+    with tfds.testing.mock_data(num_examples=20):
+        with pytest.raises(
+            InputError,
+            match=r"classes must be labels that tfds:mnist holds: 0-9; no example has label\(s\) "
+            r"\[11\]. Received: classes=0-8,11",
+        ):
+            load_dataset("tfds:mnist", classes=[*range(9), 11])
+        with pytest.raises(
+            InputError, match=r"tfds:mnist has 20 training example\(s\).*batch_size=64"
+        ):
+            load_dataset("tfds:mnist", batch_size=64, drop_remainder=True)
