@@ -141,3 +141,9 @@ def test_tfds_classes_and_batch_size_are_checked_without_reading_the_data():
             InputError, match=r"tfds:mnist has 20 training example\(s\).*batch_size=64"
         ):
             load_dataset("tfds:mnist", batch_size=64, drop_remainder=True)
+
+
+@pytest.mark.parametrize("classes", [[], ["3"], [1.5], [-1], 3, [True]])
+def test_classes_must_be_a_list_of_labels(classes):
+    with pytest.raises(InputError, match=r"classes must be a non-empty list of labels.*Received"):
+        load_dataset("digits", classes=classes)

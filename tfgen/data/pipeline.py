@@ -67,7 +67,7 @@ def load_dataset(
     Example:
         train, val = load_dataset("digits", validation_split=0.1, subset="both")
     """
-    _check_args(batch_size, pixel_range, validation_split, subset, channels)
+    _check_args(batch_size, pixel_range, validation_split, subset, channels, classes)
     image_size = _as_size(image_size)
     if is_tfds_source(source):
         parts, info = _tfds_parts(source, validation_split, subset, tfds_data_dir)
@@ -127,7 +127,10 @@ def load_examples(
     )
     batches = list(ds)
     if not batches:  # a TFDS class filter can leave nothing; arrays are checked before
-        raise InputError(f"{source}: no examples to read with options {options}.")
+        raise InputError(
+            f"{source}: no example is left after the class filter. "
+            f"Received: classes={options.get('classes')}"
+        )
     if not isinstance(batches[0], tuple):
         arrays = np.concatenate([b.numpy() for b in batches]), None
     else:
@@ -303,7 +306,7 @@ def _tfds_parts(source, validation_split, subset, data_dir):
     return parts, info
 
 
-def _check_args(batch_size, pixel_range, validation_split, subset, channels):
+def _check_args(batch_size, pixel_range, validation_split, subset, channels, classes):
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InputError(
             f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
@@ -325,6 +328,16 @@ def _check_args(batch_size, pixel_range, validation_split, subset, channels):
         )
     if channels not in (None, 1, 3):
         raise InputError(f"channels must be None, 1 or 3. Received: channels={channels!r}")
+    if classes is not None:
+        labels = list(classes) if isinstance(classes, (list, tuple, range, set)) else None
+        valid = labels and all(
+            isinstance(c, (int, np.integer)) and not isinstance(c, bool) and c >= 0 for c in labels
+        )
+        if not valid:
+            raise InputError(
+                "classes must be a non-empty list of labels (integers >= 0), e.g. range(9). "
+                f"Received: classes={classes!r}"
+            )
 
 
 def _as_size(image_size):
