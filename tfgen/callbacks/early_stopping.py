@@ -4,6 +4,7 @@ import math
 
 import keras
 
+from tfgen.errors import InputError
 from tfgen.utils.io import atomic_path
 
 
@@ -45,8 +46,12 @@ class EarlyStopping(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         current = (logs or {}).get(self.monitor)
-        if current is None:
-            raise KeyError(f"early stopping monitors {self.monitor!r}, which was not logged")
+        if current is None:  # `train` refuses such models before training; this is for others
+            raise InputError(
+                f"early_stopping monitors {self.monitor!r}, but the model logged only "
+                f"{sorted(logs or {})}; it needs a model whose held-out step reports 'loss' "
+                "and a validation split."
+            )
         if current < self.best:
             self.best, self.best_epoch, self.wait = float(current), epoch + 1, 0
             with atomic_path(self.best_path) as tmp:
