@@ -136,6 +136,38 @@ def test_a_kill_between_checkpoint_and_copy_resumes_exactly(tmp_path):
     assert json.loads((run / "train_state.json").read_text())["epochs"] == 3
 
 
+class Killed(Exception):
+    pass
+
+
+def test_early_stoppings_best_file_follows_the_committed_checkpoint(tmp_path, monkeypatch):
+    """best.keras is copied from an improving epoch's checkpoint after its commit: an epoch
+    killed before the commit leaves the best file the record points to."""
+    run = tmp_path / "run"
+    train_ae(run, early_stopping=3)
+    best = (run / "best.keras").read_bytes()
+    assert best == (run / "model.keras").read_bytes()  # epoch 1 is the best so far
+
+    def killed_at_epoch_2(self, archive):
+        if self.epochs == 2:
+            raise Killed  # epoch 2 trained (and improved), its checkpoint not yet published
+        original(self, archive)
+
+    original = RunRecord.write_into
+    monkeypatch.setattr(RunRecord, "write_into", killed_at_epoch_2)
+    with pytest.raises(Killed):
+        train_ae(run, epochs=2, early_stopping=3)
+    assert (run / "best.keras").read_bytes() == best
+    monkeypatch.undo()
+
+    (run / "best.keras").unlink()  # as if killed between the commit and the copy
+    assert train_ae(run, epochs=1, early_stopping=3).stopped_by == "already_trained"
+    assert (run / "best.keras").read_bytes() == (run / "model.keras").read_bytes()  # repaired
+    resumed = train_ae(run, epochs=2, early_stopping=3)
+    assert resumed.record.early_stopping["best_epoch"] == 2  # it did improve
+    assert read_record(run / "best.keras").epochs == 2
+
+
 # ---- the lock ---------------------------------------------------------------------------------
 
 HOLD = """

@@ -1,6 +1,8 @@
 """Saves the whole model (weights, both optimizers, config) and its run record as one unit at
 every epoch end."""
 
+import shutil
+
 import keras
 
 from tfgen.utils.io import atomic_path
@@ -13,7 +15,9 @@ class EpochCheckpoint(keras.callbacks.Callback):
     the rename that publishes it, so the checkpoint and its epoch count are committed together:
     a run stopped at any moment leaves the last complete checkpoint with its own record, and
     `tfgen train` with the same workdir resumes from exactly there. The derived
-    `train_state.json` copy is written afterwards and never trusted over the archive.
+    `train_state.json` copy is written afterwards and never trusted over the archive. With an
+    early stopper that leaves its best file to the checkpoint (`save_best=False`), an epoch that
+    improved is copied to that file after its commit, never before.
 
     Args:
         model_path: the `.keras` file.
@@ -36,5 +40,15 @@ class EpochCheckpoint(keras.callbacks.Callback):
             self.model.save(tmp)
             record.write_into(tmp)
         self.record = record  # committed
+        stopper = self.early_stopping
+        if stopper is not None and not stopper.save_best and stopper.best_epoch == epoch + 1:
+            copy_best(self.model_path, stopper.best_path)  # this epoch is the best so far
         if self.state_path is not None:
             record.write_copy(self.state_path)
+
+
+def copy_best(model_path, best_path):
+    """Copies the committed checkpoint (record included) to the early-stopping best file,
+    atomically. Also how a resumed run repairs a best file a kill left one epoch behind."""
+    with atomic_path(best_path) as tmp:
+        shutil.copyfile(model_path, tmp)

@@ -21,13 +21,18 @@ class EarlyStopping(keras.callbacks.Callback):
         best_path: where the best epoch's model is kept.
         state: a previous `state()` of this run, to resume from.
         monitor: the logged value to minimise.
+        save_best: write `best_path` here when the monitored value improves. A training run
+            passes False and lets its `EpochCheckpoint` copy the epoch's committed checkpoint
+            to `best_path` after the commit: then an epoch killed before its checkpoint never
+            replaces the best file the run's record points to.
     """
 
-    def __init__(self, patience, best_path, state=None, monitor="val_loss"):
+    def __init__(self, patience, best_path, state=None, monitor="val_loss", save_best=True):
         super().__init__()
         self.patience = patience
         self.best_path = best_path
         self.monitor = monitor
+        self.save_best = save_best
         state = state or {}
         self.best = state.get("best", math.inf)
         self.best_epoch = state.get("best_epoch")
@@ -54,8 +59,9 @@ class EarlyStopping(keras.callbacks.Callback):
             )
         if current < self.best:
             self.best, self.best_epoch, self.wait = float(current), epoch + 1, 0
-            with atomic_path(self.best_path) as tmp:
-                self.model.save(tmp)
+            if self.save_best:
+                with atomic_path(self.best_path) as tmp:
+                    self.model.save(tmp)
             return
         self.wait += 1
         if self.wait >= self.patience:

@@ -29,6 +29,7 @@ from tfgen.callbacks import (
     TrainingDiverged,
     TrainingHealthMonitor,
 )
+from tfgen.callbacks.checkpoint import copy_best
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.models import MODELS, build_model, get_spec, hparam_defaults, load_model
@@ -227,11 +228,18 @@ def _train_in(
     if runtime.strategy == "multi_worker":
         _work_around_keras_multi_worker(model)
     stopping_state = saved.early_stopping if saved else None
+    if stopping_state and stopping_state["best_epoch"] == done and not stopping_state["stopped"]:
+        copy_best(paths.model, paths.best)  # the checkpoint is the best epoch: a kill may have
+        # come between its commit and the copy (idempotent otherwise)
     if stopping_state and stopping_state["stopped"]:
         return TrainResult(model, paths, done, 0.0, stopped_by="early_stopping", record=saved)
     if done >= epochs:
         return TrainResult(model, paths, done, 0.0, stopped_by="already_trained", record=saved)
-    stopper = EarlyStopping(early_stopping, paths.best, stopping_state) if early_stopping else None
+    stopper = (
+        EarlyStopping(early_stopping, paths.best, stopping_state, save_best=False)
+        if early_stopping
+        else None
+    )  # its best file is copied from each improving epoch's committed checkpoint
     # the given facts, with the progress of the run being resumed
     record = fresh.after_epoch(done, saved.last_logs, stopping_state) if saved else fresh
     preview = _preview(val_ds if val_ds is not None else train_ds)
