@@ -12,7 +12,9 @@ says which data, split and seed it was trained on.
 
 `train_state.json` beside it is a derived, human-readable copy written after the rename (and
 rewritten from the archive when a run reopens the folder); nothing trusts it over the archive.
-It is read only for a `.keras` file written before records were embedded.
+It is read only for a `.keras` file written before records were embedded. Early stopping's
+`best.keras` is a copy of the improving epoch's committed checkpoint, made after the commit, so
+it carries the record of the epoch it holds.
 
 Numbered checkpoints with the state file as the single commit point would work too, but need
 garbage collection of old checkpoints, and `model.keras` stays the one path every other
