@@ -73,7 +73,7 @@ def trainer(
     shutil.copy2(result.paths.model, output_dir / "model.keras")
     shutil.copytree(result.paths.logs, output_dir / "logs", dirs_exist_ok=True)
     export_model(result.model, SAVEDMODEL.parent.name, base=output_dir)
-    if hasattr(result.model, "sample"):  # what the model makes, at a glance
+    if result.model.can_sample:  # what the model makes, at a glance
         write_grid(output_dir / SAMPLES, result.model.sample(64, seed=0), columns=8)
     summary = {
         "config": key,
