@@ -2,6 +2,7 @@
 
 import argparse
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -384,3 +385,178 @@ def test_json_config_and_missing_run_options(tmp_path, capsys):
     assert "not valid JSON" in capsys.readouterr().err
     assert tfgen("train", "dcgan", "--epochs", 1) == 2
     assert "required: --data" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv, option, bad",
+    [
+        (
+            ["sample", "--model", "m.keras", "--out", "x.png", "--psi-sweep", "1,abc"],
+            "psi-sweep",
+            "'abc'",
+        ),
+        (
+            ["sample", "--model", "m.keras", "--out", "x.png", "--psi-sweep", "1,0"],
+            "psi-sweep",
+            "'0'",
+        ),
+        (
+            ["sample", "--model", "m.keras", "--out", "x.png", "--psi-sweep", "0.5,"],
+            "psi-sweep",
+            "''",
+        ),
+        (
+            [
+                "attack",
+                "fgsm",
+                "--model",
+                "m.keras",
+                "--data",
+                "digits",
+                "--json",
+                "r.json",
+                "--eps",
+                "0.1,-0.2",
+            ],
+            "eps",
+            "'-0.2'",
+        ),
+        (
+            ["latent", "traverse", "--model", "m.keras", "--out", "x.png", "--dims", "0,x"],
+            "dims",
+            "'x'",
+        ),
+        (
+            [
+                "latent",
+                "attribute",
+                "--model",
+                "m.keras",
+                "--out",
+                "x.png",
+                "--data",
+                "digits",
+                "--label",
+                "1",
+                "--strengths",
+                "0,one",
+            ],
+            "strengths",
+            "'one'",
+        ),
+    ],
+)
+def test_list_options_check_every_item_and_exit_2(argv, option, bad, capsys, tmp_path):
+    assert tfgen(*argv) == 2
+    err = capsys.readouterr().err
+    assert f"error: argument --{option}: expected comma-separated" in err
+    assert f"{bad} is not. Received:" in err and "Traceback" not in err
+
+
+def test_list_argument_types():
+    arguments = cli.arguments
+    assert arguments.psi_list("1,0.8, 0.5") == [1.0, 0.8, 0.5]
+    assert arguments.positive_float_list("0.05,0.1") == [0.05, 0.1]
+    assert arguments.float_list("0,-1.5") == [0.0, -1.5]
+    assert arguments.index_list("0,3") == [0, 3]
+    for parse, bad in [
+        (arguments.psi_list, "1.5"),
+        (arguments.psi_list, "nan"),
+        (arguments.positive_float_list, "inf"),
+        (arguments.float_list, ""),
+        (arguments.index_list, "-1"),
+        (arguments.index_list, "1.5"),
+    ]:
+        with pytest.raises(argparse.ArgumentTypeError, match=f"Received: {bad!r}"):
+            parse(bad)
+
+
+def write_keras_archive(path, config):
+    """A hand-made .keras zip holding `config` as its config.json (as an attacker could)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("metadata.json", json.dumps({"keras_version": "3.15.0"}))
+        archive.writestr("config.json", json.dumps(config))
+        archive.writestr("model.weights.h5", b"")
+    return path
+
+
+def test_unsafe_or_corrupt_model_files_are_refused_in_one_line(tmp_path, capsys):
+    import keras
+
+    from tfgen.models import build_model
+
+    witness = tmp_path / "code_ran"
+    crafted = write_keras_archive(
+        tmp_path / "crafted.keras",
+        {
+            "module": "os",
+            "class_name": "system",
+            "config": {"command": f"touch {witness}"},
+            "registered_name": "system",
+        },
+    )
+    lambda_model = keras.Sequential([keras.Input((2,)), keras.layers.Lambda(lambda x: x * 2)])
+    lambda_model.save(tmp_path / "lambda.keras")
+    build_model("ae", (8, 8, 1), code_size=2).save(tmp_path / "ae.keras")
+    data = (tmp_path / "ae.keras").read_bytes()
+    (tmp_path / "truncated.keras").write_bytes(data[: len(data) // 2])
+    (tmp_path / "garbage.keras").write_bytes(b"\x00garbage" * 10)
+    cases = {
+        crafted: r"Received: TypeError: Could not locate class 'system'",
+        tmp_path / "lambda.keras": "Received: ValueError: Requested the deserialization of a "
+        "`Lambda` layer",
+        tmp_path / "truncated.keras": "a .keras file is a zip archive and this one is not",
+        tmp_path / "garbage.keras": "a .keras file is a zip archive and this one is not",
+    }
+    out = tmp_path / "grid.png"
+    for path, message in cases.items():
+        assert tfgen("sample", "--model", path, "--out", out) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"tfgen sample: error: {path}: cannot load the model: ")
+        assert message in err and err.count("\n") == 1, err
+        assert "Traceback" not in err and "safe_mode=False" not in err
+    assert not witness.exists() and not out.exists()
+
+
+def test_bad_training_data_exits_2_in_one_line_and_writes_nothing(tmp_path, capsys):
+    strings = tmp_path / "strings.tfrecord"
+    with tf.io.TFRecordWriter(str(strings)) as writer:  # labels stored as bytes, not int64
+        for _ in range(3):
+            png = tf.io.encode_png(np.zeros((8, 8, 1), np.uint8)).numpy()
+            feature = {
+                "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[png])),
+                "label": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"seven"])),
+            }
+            writer.write(
+                tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+            )
+    cases = [
+        (
+            ["--data", strings],
+            r"strings.tfrecord \(record 0\): feature 'label' must be an int64_list",
+        ),
+        (
+            ["--data", strings, "--skip-errors"],
+            "strings.tfrecord: feature 'label' must be an int64_list holding one integer class "
+            "label; all 3 records",
+        ),
+        (
+            ["--data", "digits", "--classes", "0-8,11"],
+            r"classes must be labels that digits holds: 0-9; no example has label\(s\) \[11\]. "
+            "Received: classes=0-8,11",
+        ),
+        (
+            ["--data", "digits", "--batch-size", "4000"],
+            r"batch_size must be at most the number of training examples: digits has 1797 "
+            r"training example\(s\).*Received: batch_size=4000",
+        ),
+    ]
+    workdir = tmp_path / "run"
+    for argv, message in cases:
+        assert tfgen("train", "dcgan", *argv, "--epochs", 1, "--workdir", workdir) == 2
+        err = capsys.readouterr().err
+        assert re.search(message, err) and err.startswith("tfgen train: error: "), err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert not workdir.exists()

@@ -62,6 +62,8 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     assert card["evaluation"]["blessed"] and card["training"]["epochs"] == 15
     assert card["data"]["statistics"]["train"]["count"] == 1617
     assert {"sample", "reconstruct"} <= set(card["signatures"])
+    assert card["serving"] == {"max_batch": 1024}  # every signature's request limit
+    assert card["signatures"]["serving_default"]["inputs"]["images"]["shape"] == [-1, 8, 8, 1]
     assert "![64 samples, seeds 0-63](samples.png)" in (version / "model_card.md").read_text()
     assert (version / "samples.png").read_bytes()[:4] == b"\x89PNG"
     assert list((run / "trainer" / "logs").rglob("events.out.tfevents.*"))
@@ -78,7 +80,7 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     assert {("psnr_db", "no_regression"), ("fid", "no_regression")} <= failed
     assert (run / "evaluator" / "blessing" / "NOT_BLESSED").is_file()
     assert json.loads((run / "pusher" / "pushed" / "pushed.json").read_text())["pushed"] is False
-    assert sorted(p.name for p in version.parent.iterdir()) == ["1"]
+    assert sorted(p.name for p in version.parent.iterdir()) == [".lock", "1"]  # + push lock
 
 
 def test_corrupt_data_stops_the_run_at_the_example_validator(tmp_path):

@@ -1,35 +1,54 @@
-"""Saves the whole model (weights, both optimizers, config) atomically at every epoch end."""
+"""Saves the whole model (weights, both optimizers, config) and its run record as one unit at
+every epoch end."""
+
+import shutil
 
 import keras
 
-from tfgen.utils.io import atomic_path, write_json_atomic
+from tfgen.utils.io import atomic_path
 
 
 class EpochCheckpoint(keras.callbacks.Callback):
-    """Writes `model.keras` and a small JSON state after each epoch, each atomically.
+    """Writes `model.keras` with the run record inside it after each epoch, atomically.
 
-    A run stopped at any moment leaves the last complete checkpoint; `tfgen train` with the
-    same workdir resumes from it.
+    The record (`tfgen.training.record.RunRecord`) is appended to the temporary archive before
+    the rename that publishes it, so the checkpoint and its epoch count are committed together:
+    a run stopped at any moment leaves the last complete checkpoint with its own record, and
+    `tfgen train` with the same workdir resumes from exactly there. The derived
+    `train_state.json` copy is written afterwards and never trusted over the archive. With an
+    early stopper that leaves its best file to the checkpoint (`save_best=False`), an epoch that
+    improved is copied to that file after its commit, never before.
 
     Args:
         model_path: the `.keras` file.
-        state_path: JSON file recording the completed epochs and anything in `state`.
-        state: extra JSON-serialisable facts about the run (model name, data, settings).
+        state_path: the derived JSON copy of the record, or None for none.
+        record: the run's `RunRecord` as of the start of training.
         early_stopping: a `tfgen.callbacks.EarlyStopping` whose count is recorded too.
     """
 
-    def __init__(self, model_path, state_path, state, early_stopping=None):
+    def __init__(self, model_path, state_path, record, early_stopping=None):
         super().__init__()
         self.model_path = model_path
         self.state_path = state_path
-        self.state = dict(state)
+        self.record = record
         self.early_stopping = early_stopping
 
     def on_epoch_end(self, epoch, logs=None):
+        stopping = self.early_stopping.state() if self.early_stopping is not None else None
+        record = self.record.after_epoch(epoch + 1, logs, stopping)
         with atomic_path(self.model_path) as tmp:
             self.model.save(tmp)
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        state = {**self.state, "epochs": epoch + 1, "last_logs": logs}
-        if self.early_stopping is not None:
-            state["early_stopping"] = self.early_stopping.state()
-        write_json_atomic(self.state_path, state)
+            record.write_into(tmp)
+        self.record = record  # committed
+        stopper = self.early_stopping
+        if stopper is not None and not stopper.save_best and stopper.best_epoch == epoch + 1:
+            copy_best(self.model_path, stopper.best_path)  # this epoch is the best so far
+        if self.state_path is not None:
+            record.write_copy(self.state_path)
+
+
+def copy_best(model_path, best_path):
+    """Copies the committed checkpoint (record included) to the early-stopping best file,
+    atomically. Also how a resumed run repairs a best file a kill left one epoch behind."""
+    with atomic_path(best_path) as tmp:
+        shutil.copyfile(model_path, tmp)

@@ -124,3 +124,45 @@ def _float_or_none(text):
         return float(text)
     except ValueError:
         return None
+
+
+def psi_list(text):
+    """ "1,0.8,0.5" -> [1.0, 0.8, 0.5]: truncations, each in (0, 1]."""
+    return _number_list(text, float, lambda v: 0 < v <= 1, "psi values in (0, 1], e.g. 1,0.7,0.4")
+
+
+def positive_float_list(text):
+    """ "0.05,0.1" -> [0.05, 0.1]: numbers, each > 0."""
+    return _number_list(
+        text, float, lambda v: 0 < v < float("inf"), "numbers > 0, e.g. 0.05,0.1,0.2"
+    )
+
+
+def float_list(text):
+    """ "0,0.5,-1" -> [0.0, 0.5, -1.0]: finite numbers."""
+    return _number_list(text, float, lambda v: abs(v) < float("inf"), "numbers, e.g. 0,0.5,1")
+
+
+def index_list(text):
+    """ "0,1,2" -> [0, 1, 2]: integers, each >= 0."""
+    return _number_list(text, int, lambda v: v >= 0, "integers >= 0, e.g. 0,1,2")
+
+
+def _number_list(text, convert, valid, expected):
+    """Comma-separated values, every one converted and checked; argparse names the option."""
+    parts = [part.strip() for part in text.split(",")]
+    values, bad = [], []
+    for part in parts:
+        try:
+            value = convert(part)
+        except ValueError:
+            value = None
+        if value is None or not valid(value):
+            bad.append(part)
+        values.append(value)
+    if bad:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated {expected}; {', '.join(map(repr, bad))} "
+            f"{'is' if len(bad) == 1 else 'are'} not. Received: {text!r}"
+        )
+    return values

@@ -1,6 +1,6 @@
 """`tfgen attack {fgsm,pgd} --model CLASSIFIER --data SOURCE --eps 0.05,0.1,0.2,0.3 [...]`"""
 
-from tfgen.cli.arguments import add_data_arguments, positive_int
+from tfgen.cli.arguments import add_data_arguments, positive_float_list, positive_int
 
 
 def add_parser(verbs):
@@ -18,6 +18,7 @@ def add_parser(verbs):
     add_data_arguments(p)
     p.add_argument(
         "--eps",
+        type=positive_float_list,
         default="0.05,0.1,0.2,0.3",
         help="perturbation sizes in pixel units of [0, 1] (default: 0.05,0.1,0.2,0.3)",
     )
@@ -35,7 +36,7 @@ def run(args):
         args.model,
         args.data,
         args.method,
-        args.eps.split(","),
+        args.eps,
         json_path=args.json,
         steps=args.steps,
         max_examples=args.max_images,

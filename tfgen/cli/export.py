@@ -1,4 +1,9 @@
-"""`tfgen export --model PATH --name NAME [--base saved_models] [--encoder-only]`"""
+"""`tfgen export --model PATH --name NAME [--base saved_models] [--encoder-only]
+[--max-batch 1024]`"""
+
+import argparse
+
+DEFAULT_MAX_BATCH = 1024  # tfgen.export.DEFAULT_MAX_BATCH; not imported: --help stays instant
 
 
 def add_parser(verbs):
@@ -8,14 +13,47 @@ def add_parser(verbs):
         description="Export the serving signatures as <base>/<name>/<next integer version>/.",
     )
     p.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
-    p.add_argument("--name", required=True, help="the served model's name")
+    p.add_argument(
+        "--name",
+        required=True,
+        type=_model_name,
+        help="the served model's name: letters, digits, '_', '-' and '.', first a letter or digit",
+    )
     p.add_argument("--base", default="saved_models", help="default: saved_models")
     p.add_argument(
         "--encoder-only",
         action="store_true",
         help="autoencoders: export only the encoder (`encode` = serving_default)",
     )
+    p.add_argument(
+        "--max-batch",
+        type=_positive_int,
+        default=DEFAULT_MAX_BATCH,
+        metavar="N",
+        help="the most rows one request may carry; larger and empty requests get an "
+        f"InvalidArgument (default: {DEFAULT_MAX_BATCH})",
+    )
     p.set_defaults(run=run)
+
+
+def _model_name(text):
+    from tfgen.errors import InputError
+    from tfgen.export.checks import check_model_name
+
+    try:
+        return check_model_name(text)
+    except InputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
+    return value
 
 
 def run(args):
@@ -30,5 +68,6 @@ def run(args):
         base=args.base,
         encoder_only=args.encoder_only,
         run=run_state_of(args.model),
+        max_batch=args.max_batch,
     )
     print(f"exported {args.model} to {path}\ninspect: saved_model_cli show --dir {path} --all")

@@ -3,7 +3,7 @@ pictures of an autoencoder or VAE, each written as one PNG."""
 
 import numpy as np
 
-from tfgen.cli.arguments import SOURCE_HELP, positive_int
+from tfgen.cli.arguments import SOURCE_HELP, float_list, index_list, positive_int
 
 
 def add_parser(verbs):
@@ -72,6 +72,7 @@ def _add_attribute(tool):
     tool.add_argument("--n", type=positive_int, default=8, help="images to edit (default: 8)")
     tool.add_argument(
         "--strengths",
+        type=float_list,
         default="0,0.5,1,1.5,2",
         help="multiples of the vector to add (default: 0,0.5,1,1.5,2)",
     )
@@ -85,7 +86,7 @@ def _attribute(args):
     if labels is None:
         raise InputError(f"{args.data}: attribute vectors need labelled data.")
     vector = latent.attribute_vector(model, images, labels, args.label)
-    strengths = [float(s) for s in args.strengths.split(",")]
+    strengths = args.strengths
     others = images[labels != args.label][: args.n]
     edited = latent.add_attribute(model, others, vector, strengths)
     _write(
@@ -99,7 +100,11 @@ def _attribute(args):
 def _add_traverse(tool):
     _data(tool, required=False)
     tool.add_argument("--index", type=int, default=0, help="image whose code to start from")
-    tool.add_argument("--dims", help="latent dimensions, e.g. 0,1,2 (default: all, up to 16)")
+    tool.add_argument(
+        "--dims",
+        type=index_list,
+        help="latent dimensions, e.g. 0,1,2 (default: all, up to 16)",
+    )
     tool.add_argument("--range", type=float, nargs=2, default=(-3.0, 3.0), metavar=("LOW", "HIGH"))
     tool.add_argument("--steps", type=positive_int, default=9, help="default: 9")
 
@@ -113,11 +118,7 @@ def _traverse(args):
         if images is not None
         else np.zeros(model.latent_dim, np.float32)
     )
-    dims = (
-        [int(d) for d in args.dims.split(",")]
-        if args.dims
-        else list(range(min(16, model.latent_dim)))
-    )
+    dims = args.dims if args.dims else list(range(min(16, model.latent_dim)))
     values = np.linspace(*args.range, args.steps)
     rows = [latent.traverse(model, start, dim, values) for dim in dims]
     origin = f"image {args.index}" if images is not None else "z = 0"

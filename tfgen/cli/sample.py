@@ -2,7 +2,7 @@
 
 import time
 
-from tfgen.cli.arguments import positive_int, truncation
+from tfgen.cli.arguments import positive_int, psi_list, truncation
 
 
 def add_parser(verbs):
@@ -44,6 +44,7 @@ def add_parser(verbs):
     kind = p.add_mutually_exclusive_group()
     kind.add_argument(
         "--psi-sweep",
+        type=psi_list,
         metavar="PSIS",
         help="rows at these truncations, e.g. 1,0.8,0.6,0.4,0.2 (--n images each)",
     )
@@ -90,7 +91,7 @@ def _draw(model, args):
     method, psi = args.truncation_method, args.truncation
     label = {} if args.label is None else {"labels": args.label}
     if args.psi_sweep:
-        psis = [float(p) for p in args.psi_sweep.split(",")]
+        psis = args.psi_sweep
         images = latent.psi_sweep(model, args.n, psis, seed=args.seed, method=method)
         return images, args.n, f"a truncation sweep (rows: psi {psis}, seeds {_seeds(args)})"
     if args.interpolate:

@@ -67,11 +67,12 @@ def load_dataset(
     Example:
         train, val = load_dataset("digits", validation_split=0.1, subset="both")
     """
-    _check_args(batch_size, pixel_range, validation_split, subset, channels)
+    _check_args(batch_size, pixel_range, validation_split, subset, channels, classes)
     image_size = _as_size(image_size)
     if is_tfds_source(source):
         parts, info = _tfds_parts(source, validation_split, subset, tfds_data_dir)
         _check_labelled(info, classes)
+        _check_tfds_classes(info, classes)
         parts = [(_keep_classes(ds, classes), training) for ds, training in parts]
         buffer = 10_000
     else:
@@ -82,6 +83,8 @@ def load_dataset(
         arrays = select_classes(arrays, classes)
         parts, info = _array_parts(arrays, validation_split, subset, seed), arrays.info
         buffer = len(arrays.images)
+    if drop_remainder:
+        _check_full_batch(parts, batch_size, source, classes, validation_split)
     keep_labels = labels and info.has_labels
     datasets = tuple(
         _pipeline(
@@ -123,6 +126,11 @@ def load_examples(
         **options,
     )
     batches = list(ds)
+    if not batches:  # a TFDS class filter can leave nothing; arrays are checked before
+        raise InputError(
+            f"{source}: no example is left after the class filter. "
+            f"Received: classes={options.get('classes')}"
+        )
     if not isinstance(batches[0], tuple):
         arrays = np.concatenate([b.numpy() for b in batches]), None
     else:
@@ -146,16 +154,69 @@ def to_model_pixels(image, pixel_range, image_size=None, channels=None):
 
 
 def select_classes(arrays, classes):
-    """The examples of `arrays` whose label is in `classes` (all of them for None)."""
+    """The examples of `arrays` whose label is in `classes` (all of them for None).
+
+    Raises:
+        InputError: a label in `classes` that no example has (a typo would otherwise go
+            unnoticed).
+    """
     if classes is None:
         return arrays
-    keep = np.isin(arrays.labels, list(classes))
-    if not keep.any():
+    present = np.unique(arrays.labels).tolist()
+    missing = sorted(set(classes) - set(present))
+    if missing:
         raise InputError(
-            f"{arrays.info.source}: no example has a label in classes={sorted(classes)}; its "
-            f"labels are 0..{arrays.info.num_classes - 1}."
+            f"classes must be labels that {arrays.info.source} holds: "
+            f"{_label_ranges(present)}; no example has label(s) {missing}. "
+            f"Received: classes={_label_ranges(sorted(set(classes)))}"
         )
+    keep = np.isin(arrays.labels, list(classes))
     return ImageArrays(arrays.images[keep], arrays.labels[keep], arrays.info)
+
+
+def _label_ranges(labels):
+    """[0, 1, 2, 3, 7] -> "0-3,7" (the --classes spelling)."""
+    runs = []
+    for label in labels:
+        if runs and label == runs[-1][1] + 1:
+            runs[-1][1] = label
+        else:
+            runs.append([label, label])
+    return ",".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _check_tfds_classes(info, classes):
+    """TFDS labels are 0..num_classes-1 (a ClassLabel); checked without reading the data."""
+    if classes is None or info.num_classes is None:
+        return
+    missing = sorted(c for c in set(classes) if not 0 <= c < info.num_classes)
+    if missing:
+        raise InputError(
+            f"classes must be labels that {info.source} holds: 0-{info.num_classes - 1}; "
+            f"no example has label(s) {missing}. "
+            f"Received: classes={_label_ranges(sorted(set(classes)))}"
+        )
+
+
+def _check_full_batch(parts, batch_size, source, classes, validation_split):
+    """With drop_remainder, fewer training examples than batch_size would leave zero batches."""
+    for ds, training in parts:
+        count = int(ds.cardinality())  # unknown (< 0) after a TFDS class filter
+        if training and 0 <= count < batch_size:
+            after = [
+                what
+                for what, given in (
+                    ("the validation split", validation_split),
+                    ("the class filter", classes is not None),
+                )
+                if given
+            ]
+            raise InputError(
+                f"batch_size must be at most the number of training examples: {source} has "
+                f"{count} training example(s){' after ' + ' and '.join(after) if after else ''}, "
+                "and training drops the last partial batch, so no batch would remain. "
+                f"Received: batch_size={batch_size}"
+            )
 
 
 def _keep_classes(ds, classes):
@@ -206,9 +267,11 @@ def _array_parts(arrays, validation_split, subset, seed):
     order = np.random.default_rng(seed).permutation(n)
     n_val = int(validation_split * n)
     if n_val == 0 or n_val == n:
+        side = "validation" if n_val == 0 else "training"
         raise InputError(
-            f"validation_split={validation_split} of {n} examples leaves an empty subset; "
-            "choose a fraction that keeps at least one example on each side."
+            f"validation_split must keep at least one example on each side: {arrays.info.source} "
+            f"has {n} example(s){' after the class filter' if n < arrays.info.num_examples else ''}"
+            f", which leaves the {side} subset empty. Received: validation_split={validation_split}"
         )
     split = {"training": (order[n_val:], True), "validation": (order[:n_val], False)}
     names = ["training", "validation"] if subset == "both" else [subset]
@@ -243,7 +306,7 @@ def _tfds_parts(source, validation_split, subset, data_dir):
     return parts, info
 
 
-def _check_args(batch_size, pixel_range, validation_split, subset, channels):
+def _check_args(batch_size, pixel_range, validation_split, subset, channels, classes):
     if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
         raise InputError(
             f"batch_size must be a positive integer. Received: batch_size={batch_size!r}"
@@ -265,6 +328,16 @@ def _check_args(batch_size, pixel_range, validation_split, subset, channels):
         )
     if channels not in (None, 1, 3):
         raise InputError(f"channels must be None, 1 or 3. Received: channels={channels!r}")
+    if classes is not None:
+        labels = list(classes) if isinstance(classes, (list, tuple, range, set)) else None
+        valid = labels and all(
+            isinstance(c, (int, np.integer)) and not isinstance(c, bool) and c >= 0 for c in labels
+        )
+        if not valid:
+            raise InputError(
+                "classes must be a non-empty list of labels (integers >= 0), e.g. range(9). "
+                f"Received: classes={classes!r}"
+            )
 
 
 def _as_size(image_size):

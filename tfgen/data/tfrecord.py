@@ -47,24 +47,45 @@ def tfrecord_files(source: str):
 def read_tfrecords(source, *, image_size=None, channels=None, skip_errors=False):
     """Decodes every example of the TFRecord files named by `source`.
 
+    Args:
+        skip_errors: skip unreadable records (each listed in `info.skipped` and logged): no or
+            empty image bytes, an undecodable image, a feature of the wrong kind. A file whose
+            every record has a feature of the wrong kind is still an error.
+
     Raises:
-        InputError: a corrupt record, an example without image bytes, an undecodable image
-            (unless `skip_errors`), labels on only some examples, or mixed sizes/channels.
+        InputError: a corrupt file, a record without image bytes or with undecodable ones, a
+            label that is not one int64 (unless `skip_errors`), a file whose every record stores
+            a feature as the wrong kind, labels on only some examples, or mixed sizes/channels.
+            The message names the file, the record and the feature key.
     """
     images, labels, names, skipped = [], [], [], []
     for file in tfrecord_files(source):
+        records, wrong_kinds = 0, []
         for index, record in _records(file):
+            records += 1
             where = f"{file} (record {index})"
             try:
                 image, label = _parse_example(record, where, channels)
             except InputError as e:
                 if not skip_errors:
-                    raise
+                    raise InputError(
+                        f"{e} Pass skip_errors=True (--skip-errors) to skip such records."
+                    ) from e
+                if isinstance(e, FeatureKindError):
+                    wrong_kinds.append(e)
                 skipped.append(str(e))
                 continue
             images.append(image)
             labels.append(label)
             names.append(where)
+        if records and len(wrong_kinds) == records:
+            # a schema error, not a bad record: skipping would drop the whole file
+            first = wrong_kinds[0]
+            raise InputError(
+                f"{file}: feature {first.key!r} must be {first.expected}; all {records} "
+                f"records store it otherwise (skipping them would drop the whole file). "
+                f"Received: {first.received} in record 0."
+            )
     if skipped:
         log.warning(
             "%s: skipped %d unreadable record(s):\n  %s", source, len(skipped), "\n  ".join(skipped)
@@ -140,11 +161,64 @@ def _parse_example(record: bytes, where, channels):
             f"Received keys: {sorted(features)}"
         )
     image = decode_image_bytes(
-        features[image_key].bytes_list.value[0], where=where, channels=channels
+        _one_value(features[image_key], image_key, "bytes_list", where),
+        where=where,
+        channels=channels,
     )
     label_key = next((k for k in LABEL_KEYS if k in features), None)
-    label = int(features[label_key].int64_list.value[0]) if label_key else None
-    return image, label
+    if label_key is None:
+        return image, None
+    return image, int(_one_value(features[label_key], label_key, "int64_list", where))
+
+
+class FeatureKindError(InputError):
+    """A feature stored as the wrong list kind, e.g. a label as bytes_list, not int64_list."""
+
+    def __init__(self, where, key, expected, received):
+        super().__init__(f"{where}: feature {key!r} must be {expected}. Received: {received}.")
+        self.key, self.expected, self.received = key, expected, received
+
+
+_EXPECTED = {
+    "bytes_list": "a bytes_list holding one encoded PNG/JPEG/BMP/GIF image",
+    "int64_list": "an int64_list holding one integer class label",
+}
+
+
+def _one_value(feature, key, kind, where):
+    """The single value of `feature`, which must be stored as `kind`.
+
+    Raises:
+        FeatureKindError: the feature is stored as another list kind.
+        InputError: it holds no value, several values, or empty image bytes.
+    """
+    stored = feature.WhichOneof("kind")  # None for an empty Feature()
+    values = list(getattr(feature, stored).value) if stored else []
+    if stored is not None and stored != kind:
+        raise FeatureKindError(
+            where, key, _EXPECTED[kind], f"{_article(stored)} {stored} {_shown(values)}"
+        )
+    if len(values) != 1 or values[0] == b"":
+        if not values:
+            received = f"an empty {stored}" if stored else "an empty feature"
+        elif values == [b""]:
+            received = "empty image bytes (b'')"
+        else:
+            received = f"{len(values)} values {_shown(values)}"
+        raise InputError(
+            f"{where}: feature {key!r} must be {_EXPECTED[kind]}. Received: {received}."
+        )
+    return values[0]
+
+
+def _article(kind):
+    return "an" if kind[0] in "aeiou" else "a"
+
+
+def _shown(values):
+    """The first values of a feature, long bytes cut short."""
+    shown = [v[:16] + b"..." if isinstance(v, bytes) and len(v) > 16 else v for v in values[:3]]
+    return f"{shown}"[:-1] + (", ...]" if len(values) > 3 else "]")
 
 
 def _bytes_feature(value: bytes):

@@ -3,11 +3,16 @@
 Atomic: the SavedModel is written to a staging folder whose name is not an integer (TF Serving
 ignores it), reloaded and every signature called once, made world-readable, and only then
 renamed to its version number. `saved_models/` never holds a partial version.
+
+Serialized: an export (or a Pusher) holds an exclusive lock on `<base>/<name>/.lock` from
+staging to publish, so two exports of one name cannot race for a version number, and staging
+folders left by a killed export can be removed safely under the lock.
 """
 
+import contextlib
+import fcntl
 import json
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -16,51 +21,74 @@ import numpy as np
 import tensorflow as tf
 
 import tfgen
-from tfgen.errors import InputError
+from tfgen.export.checks import DEFAULT_MAX_BATCH, check_max_batch, check_model_name
 from tfgen.export.signatures import build_archive
 
 METADATA_FILE = "assets.extra/tfgen.json"  # TF Serving ignores assets.extra/ (but warmup data)
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+LOCK_FILE = ".lock"  # not an integer: TF Serving ignores it
+STAGING_PREFIX = ".staging-"
 
 
-def export_model(model, name, base="saved_models", encoder_only=False, run=None):
+def export_model(
+    model, name, base="saved_models", encoder_only=False, run=None, max_batch=DEFAULT_MAX_BATCH
+):
     """Exports `model`'s serving signatures as the next version of `<base>/<name>`.
 
     Args:
         model: a tfgen model (e.g. DCGAN, VAE).
-        name: the served model's name (letters, digits, `_`, `-`, `.`).
+        name: the served model's name (letters, digits, `_`, `-`, `.`; see
+            `tfgen.export.check_model_name`).
         base: the folder TF Serving's `--model_base_path` points above.
         encoder_only: autoencoders: export the `encode` signature alone.
         run: facts about the training run (its `train_state.json`: data, epochs, final
             training and held-out metrics), recorded in the metadata.
+        max_batch: the most rows one request may carry (recorded in the metadata); every
+            signature refuses more, and an empty batch, with an InvalidArgument.
 
     Returns:
         Path of the new version folder, e.g. saved_models/dcgan_digits/3.
 
     Raises:
-        InputError: a bad name.
+        InputError: a bad name or max_batch.
 
     Example:
-        path = export_model(gan, "dcgan_digits")  # saved_models/dcgan_digits/1
+        path = export_model(gan, "dcgan_digits", max_batch=256)  # saved_models/dcgan_digits/1
     """
-    if not isinstance(name, str) or not _NAME_RE.match(name):
-        raise InputError(
-            "name must start with a letter or digit and hold only letters, digits, '_', '-' or "
-            f"'.'. Received: name={name!r}"
-        )
+    check_model_name(name)
+    check_max_batch(max_batch)
     model_dir = Path(base) / name
+    with model_lock(model_dir):
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_dir))
+        try:
+            archive, signatures = build_archive(model, encoder_only, max_batch)
+            archive.write_out(str(staging), verbose=False)
+            _write_metadata(staging, model, signatures, run, max_batch)
+            verify_savedmodel(staging, signatures)
+            make_readable(staging)
+            return publish(staging, model_dir)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging)
+
+
+@contextlib.contextmanager
+def model_lock(model_dir):
+    """Holds an exclusive `flock` on `model_dir/.lock` (creating `model_dir`), then removes
+    the staging folders that killed exports left: under the lock no live one exists.
+
+    The lock is released when the process exits, however it dies. The lock file stays: a
+    removed lock file could let two processes lock two different files.
+    """
+    model_dir = Path(model_dir)
     model_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=model_dir))
+    fd = os.open(model_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        archive, signatures = build_archive(model, encoder_only)
-        archive.write_out(str(staging), verbose=False)
-        _write_metadata(staging, model, signatures, run)
-        verify_savedmodel(staging, signatures)
-        make_readable(staging)
-        return publish(staging, model_dir)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        for stale in model_dir.glob(f"{STAGING_PREFIX}*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        yield model_dir
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        os.close(fd)  # releases the lock
 
 
 def next_version(model_dir):
@@ -83,28 +111,61 @@ def verify_savedmodel(path, signatures):
         outputs = loaded.signatures[name](**_example_request(described["inputs"]))
         if sorted(outputs) != sorted(described["outputs"]):
             raise RuntimeError(f"{path}: signature {name} returned {sorted(outputs)}")
+        try:
+            loaded.signatures[name](**_example_request(described["inputs"], rows=0))
+        except tf.errors.InvalidArgumentError as e:
+            if "empty batch" not in e.message:
+                raise
+        else:
+            raise RuntimeError(f"{path}: signature {name} accepted an empty batch")
 
 
-def _example_request(inputs):
+def signature_specs(path):
+    """Every signature of the SavedModel at `path` (serving_default too) as
+    {name: {"inputs": {alias: {"dtype", "shape"}}, "outputs": {alias: {"dtype", "shape"}}}},
+    shapes with -1 for any size: what a client of the served model relies on."""
+
+    def described(specs):
+        return {
+            alias: {
+                "dtype": spec.dtype.name,
+                "shape": [-1 if d is None else int(d) for d in spec.shape],
+            }
+            for alias, spec in sorted(specs.items())
+        }
+
+    loaded = tf.saved_model.load(str(path))
+    return {
+        name: {
+            "inputs": described(signature.structured_input_signature[1]),
+            "outputs": described(signature.structured_outputs),
+        }
+        for name, signature in sorted(loaded.signatures.items())
+    }
+
+
+def _example_request(inputs, rows=1):
     request = {}
     for input_name, spec in inputs.items():
-        shape = [1 if d == -1 else d for d in spec["shape"]]
+        shape = [rows if d == -1 else d for d in spec["shape"]]
         value = np.full(shape, 0.5 if input_name != "seed" else 0)
         request[input_name] = tf.constant(value, dtype=spec["dtype"])
     return request
 
 
-def _write_metadata(staging, model, signatures, run):
+def _write_metadata(staging, model, signatures, run, max_batch):
     metadata = {
         "tfgen_version": tfgen.__version__,
         "tensorflow_version": tf.__version__,
         "model_class": type(model).__name__,
+        "capabilities": sorted(model.capabilities),
         "image_shape": list(model.image_shape),
         "input_pixel_range": [0.0, 1.0],
-        "latent_dim": getattr(model, "latent_dim", None),
+        "latent_dim": model.latent_dim if model.can_sample or model.can_encode else None,
         "output_pixel_range": [0.0, 1.0],
-        "truncation_method": getattr(model, "truncation_method", None),
-        "num_classes": getattr(model, "num_classes", None),
+        "truncation_method": model.truncation_method if model.can_sample else None,
+        "num_classes": model.num_classes,
+        "max_batch": max_batch,
         "signatures": signatures,
         "training_run": run,
     }

@@ -109,9 +109,15 @@ def build_model(name, image_shape, num_classes=None, **hparams):
 def load_model(path):
     """Loads a `.keras` file saved by tfgen, with both optimizers' state.
 
+    Loads in Keras's safe mode only: an archive whose config names arbitrary Python (a Lambda
+    layer's bytecode, `os.system`, ...) is refused, never run.
+
     Raises:
-        InputError: the file is missing or not a Keras model file.
+        InputError: the file is missing, not a `.keras` zip archive (garbage or truncated), not
+            a model Keras and tfgen can rebuild, or unsafe to load; the message names the file.
     """
+    import zipfile
+
     import keras
 
     path = Path(path)
@@ -119,10 +125,35 @@ def load_model(path):
         raise InputError(f"expected a saved model file ending in .keras. Received: {str(path)!r}")
     if not path.is_file():
         raise InputError(f"{path}: no such model file.")
+    if not zipfile.is_zipfile(path):
+        raise InputError(
+            f"{path}: cannot load the model: a .keras file is a zip archive and this one is not "
+            f"(truncated or not a model file). Received: {path.stat().st_size} bytes."
+        )
     try:
-        return keras.saving.load_model(path)
-    except (ValueError, OSError) as e:
-        raise InputError(f"{path}: cannot load the model ({e}).") from e
+        model = keras.saving.load_model(path)  # safe_mode=True: refuses code in the config
+    except (
+        TypeError,  # unknown class or function, e.g. {"module": "os", "class_name": "system"}
+        ValueError,  # Lambda bytecode refused by safe mode, bad JSON, bad weights
+        KeyError,  # a file missing from the archive
+        AttributeError,
+        IndexError,
+        OSError,  # unreadable weights (h5)
+        EOFError,
+        zipfile.BadZipFile,
+    ) as e:
+        # Keras's first sentence names the cause; the rest may suggest safe_mode=False
+        reason = str(e).split(". ")[0].strip().rstrip(".")
+        raise InputError(
+            f"{path}: cannot load the model: not a tfgen model, or unsafe (tfgen loads only what "
+            f"Keras's safe mode allows). Received: {type(e).__name__}: {reason[:300]}."
+        ) from e
+    if not isinstance(model, keras.Model):
+        raise InputError(
+            f"{path}: cannot load the model: not a tfgen model. "
+            f"Received: a {type(model).__name__}, not a keras.Model."
+        )
+    return model
 
 
 __all__ = [

@@ -1,11 +1,14 @@
 """What the model families share: decoding latents to images, sampling, encoding, and the
 (de)serialisation of sub-models."""
 
+import copy
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from tfgen.errors import InputError
+from tfgen.export.checks import Endpoint, checked_images, checked_latents, checked_seeds
 from tfgen.ops.sampling import latents_from_seeds, seed_range
 
 _CHUNK = 256  # images per forward pass when processing many
@@ -28,8 +31,75 @@ def in_chunks(fn, *arrays, chunk=_CHUNK):
     )
 
 
-class LatentImageModelMixin:
-    """For models with a latent prior: `latent_dim` and `images_from_latents(z)` in [0, 1]."""
+# What a model can do (its `capabilities`), so callers ask instead of probing attributes.
+SAMPLE = "sample"  # draws images from a latent prior: generate(z), sample(seed, truncation)
+ENCODE = "encode"  # maps images to codes and back: encode, decode, reconstruct
+CLASSIFY = "classify"  # labels images: classify
+CONDITIONAL = "conditional"  # its images depend on a class label (`num_classes` of them)
+
+
+class ServableMixin:
+    """What every servable model declares: its `capabilities` and its serving endpoints.
+
+    Families extend both cooperatively (`super().capabilities | {...}`,
+    `{**super().serving_endpoints(max_batch), ...}`), so a VAE, both an autoencoder and a
+    latent image model, serves the endpoints of both.
+    """
+
+    capabilities = frozenset()
+    num_classes = None  # the number of labels, for conditional models and classifiers
+
+    @property
+    def can_sample(self):
+        return SAMPLE in self.capabilities
+
+    @property
+    def can_encode(self):
+        return ENCODE in self.capabilities
+
+    @property
+    def can_classify(self):
+        return CLASSIFY in self.capabilities
+
+    @property
+    def is_conditional(self):
+        return CONDITIONAL in self.capabilities
+
+    def serving_endpoints(self, max_batch):
+        """{signature name: Endpoint}: each endpoint refuses an empty batch and one of more
+        than `max_batch` rows before it computes anything (see `tfgen.export.checks`)."""
+        return {}
+
+
+class LatentImageModelMixin(ServableMixin):
+    """For models with a latent prior: `latent_dim` and `images_from_latents(z)` in [0, 1].
+
+    A family names the networks `images_from_latents` reads in `latent_networks()`.
+    """
+
+    @property
+    def capabilities(self):
+        return super().capabilities | {SAMPLE}
+
+    def serving_endpoints(self, max_batch):
+        """generate(z) and sample(seed, truncation), both -> {"images"} in [0, 1]."""
+        latent_dim = self.latent_dim
+
+        def generate(z):
+            z = checked_latents(z, latent_dim, "generate", max_batch)
+            return {"images": self.images_from_latents(z)}
+
+        def sample(seed, truncation):
+            seed, truncation = checked_seeds(seed, truncation, "sample", max_batch)
+            z = latents_from_seeds(seed, truncation, latent_dim, self.truncation_method)
+            return {"images": self.images_from_latents(z)}
+
+        networks = self.latent_networks()
+        return {
+            **super().serving_endpoints(max_batch),
+            "generate": Endpoint(generate, [latent_spec(latent_dim)], ["images"], networks),
+            "sample": Endpoint(sample, seed_specs(), ["images"], networks),
+        }
 
     def generate(self, z):
         """Images in [0, 1], (N, H, W, C) NumPy, for latent vectors z (N, latent_dim)."""
@@ -65,7 +135,7 @@ class LatentImageModelMixin:
         return latents_from_seeds(seeds, psi, self.latent_dim, method).numpy()
 
 
-class AutoencoderMixin:
+class AutoencoderMixin(ServableMixin):
     """For models with `encoder` (images -> {heads}) and `decoder` (latent -> pixel logits).
 
     `code_head` names the encoder output used as the deterministic code: "code" for
@@ -73,6 +143,43 @@ class AutoencoderMixin:
     """
 
     code_head = "code"
+
+    @property
+    def capabilities(self):
+        return super().capabilities | {ENCODE}
+
+    def latent_networks(self):
+        """The networks `images_from_latents` reads."""
+        return [self.decoder]
+
+    def serving_endpoints(self, max_batch):
+        """reconstruct(images) -> {"images"}, encode(images) -> the encoder's heads, and
+        decode(z for VAEs, code otherwise) -> {"images"}."""
+        image_shape, latent_dim = self.image_shape, self.latent_dim
+        code_name = "z" if self.code_head == "z_mean" else "code"  # a VAE's latent is z
+
+        def reconstruct(images):
+            images = checked_images(images, image_shape, "reconstruct", max_batch)
+            return {"images": self(images, training=False)}
+
+        def encode(images):
+            images = checked_images(images, image_shape, "encode", max_batch)
+            return dict(self.encoder(images, training=False))
+
+        def decode(code):
+            code = checked_latents(code, latent_dim, "decode", max_batch, name=code_name)
+            return {"images": self.images_from_latents(code)}
+
+        images = [tf.TensorSpec([None, *image_shape], tf.float32, name="images")]
+        both = [self.encoder, self.decoder]
+        return {
+            **super().serving_endpoints(max_batch),
+            "reconstruct": Endpoint(reconstruct, images, ["images"], both),
+            "encode": Endpoint(encode, images, sorted(self.encoder.output), [self.encoder]),
+            "decode": Endpoint(
+                decode, [latent_spec(latent_dim, code_name)], ["images"], [self.decoder]
+            ),
+        }
 
     def call(self, images, training=False):
         """Reconstructions in [0, 1] of the deterministic code."""
@@ -107,6 +214,19 @@ class AutoencoderMixin:
         return image_grid(np.concatenate(rows), columns=min(8, len(originals)))
 
 
+def latent_spec(latent_dim, name="z"):
+    return tf.TensorSpec([None, latent_dim], tf.float32, name=name)
+
+
+def seed_specs():
+    """sample's inputs: one seed and one truncation psi per image (every input shares
+    dimension 0, as TF Serving's batching needs)."""
+    return [
+        tf.TensorSpec([None], tf.int64, name="seed"),
+        tf.TensorSpec([None], tf.float32, name="truncation"),
+    ]
+
+
 def serialize_submodels(model, names):
     """get_config entries for sub-models, which Keras does not serialise on its own."""
     return {name: keras.saving.serialize_keras_object(getattr(model, name)) for name in names}
@@ -120,8 +240,9 @@ def serialize_options(options):
 
 
 def deserialize_submodels(config, names):
-    """The inverse of `serialize_submodels`, on a copy of `config`."""
-    config = dict(config)
+    """The inverse of `serialize_submodels`, on a copy of `config` (Keras's deserialisation
+    consumes the nested dicts it is given)."""
+    config = copy.deepcopy(config)
     for name in names:
         config[name] = keras.saving.deserialize_keras_object(config[name])
     return config

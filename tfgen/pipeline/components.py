@@ -136,6 +136,7 @@ def Pusher(
     statistics: dsl.Input[dsl.Artifact],
     served_name: str,
     base: str,
+    allow_signature_change: bool,
     pushed: dsl.Output[dsl.Artifact],
 ):
     from tfgen.pipeline import pusher
@@ -147,6 +148,7 @@ def Pusher(
         pushed.path,
         name=served_name,
         base=base,
+        allow_signature_change=allow_signature_change,
         card_sources={
             "examples": examples.path,
             "statistics": statistics.path,

@@ -5,6 +5,8 @@ import copy
 
 from kfp import dsl
 
+from tfgen.errors import InputError
+from tfgen.export.checks import check_model_name
 from tfgen.pipeline.components import (
     Evaluator,
     ExampleGen,
@@ -22,17 +24,44 @@ DEFAULTS = {
     # runtime: tfgen.runtime.Runtime's fields, e.g. {"precision": "mixed_float16"} on GPUs
     "trainer": {"batch_size": 64, "hparams": {}, "seed": 0, "max_seconds": None, "runtime": {}},
     "evaluator": {"tolerance": 0.1, "samples": 2000, "seed": 0},
+    # allow_signature_change: push even if the signatures differ from the served version's
+    "pusher": {"allow_signature_change": False},
     "paths": {"saved_models": "saved_models", "checkpoints": "runs/pipelines"},
 }
 
 
 def make_config(*, name, description, served_name, **sections):
-    """A pipeline config: DEFAULTS with each section's keys replaced by those given."""
+    """A pipeline config: DEFAULTS with each section's keys replaced by those given.
+
+    Raises:
+        InputError: a name that would become a path is not a safe folder name (see
+            `validate_config`).
+    """
     config = {"name": name, "description": description, "served_name": served_name}
     for section, defaults in DEFAULTS.items():
         config[section] = {**copy.deepcopy(defaults), **sections.pop(section, {})}
     if sections:
         raise KeyError(f"unknown config section(s) {sorted(sections)}; known: {sorted(DEFAULTS)}")
+    return validate_config(config)
+
+
+def validate_config(config):
+    """`config` if every name in it that becomes a path is one safe folder name (the rule of
+    `tfgen export --name`): `served_name` (saved_models/<served_name>/), `name` (the run's
+    folder under the pipeline root) and `trainer.model` (its checkpoint folder); and
+    `pusher.allow_signature_change` is a bool.
+
+    Raises:
+        InputError: naming the key and the value received.
+    """
+    check_model_name(config.get("name"), "name")
+    check_model_name(config.get("served_name"), "served_name")
+    check_model_name(config.get("trainer", {}).get("model"), "trainer.model")
+    allow = config.get("pusher", {}).get("allow_signature_change")
+    if not isinstance(allow, bool):
+        raise InputError(
+            f"pusher.allow_signature_change must be true or false. Received: {allow!r}"
+        )
     return config
 
 
@@ -86,6 +115,7 @@ def create_pipeline(config):
             statistics=statistics.outputs["statistics"],
             served_name=config["served_name"],
             base=paths["saved_models"],
+            allow_signature_change=config["pusher"]["allow_signature_change"],
         )
 
     return pipeline

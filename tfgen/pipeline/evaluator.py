@@ -128,11 +128,15 @@ def latest_version(model_base):
 def _measurer(eval_images, extractor, samples, seed):
     def measure(path):
         served = tf.saved_model.load(str(path))
+        card = Path(path) / METADATA_FILE
+        metadata = json.loads(card.read_text()) if card.is_file() else {}
+        batch = min(_BATCH, metadata.get("max_batch") or _BATCH)  # what a request may carry
         metrics = {}
         if "reconstruct" in served.signatures:
             reconstructions = _batched(
                 lambda x: served.signatures["reconstruct"](images=tf.constant(x))["images"],
                 eval_images,
+                batch,
             )
             mse = per_image_mse(eval_images, reconstructions)
             metrics.update(
@@ -141,8 +145,7 @@ def _measurer(eval_images, extractor, samples, seed):
                 bce=float(per_image_bce(eval_images, reconstructions).mean()),
             )
         if extractor is not None and "sample" in served.signatures:
-            metadata = json.loads((Path(path) / METADATA_FILE).read_text())
-            images = _samples(served, samples, seed, metadata.get("num_classes"))
+            images = _samples(served, samples, seed, metadata.get("num_classes"), batch)
             section = metrics_of_images(images, eval_images, extractor, seed)
             metrics.update({k: section[k] for k in SAMPLE_METRICS if k in section})
             metrics["real_floor"] = {
@@ -153,7 +156,7 @@ def _measurer(eval_images, extractor, samples, seed):
     return measure
 
 
-def _samples(served, n, seed, num_classes):
+def _samples(served, n, seed, num_classes, batch=_BATCH):
     """`n` images from the `sample` signature: seeds seed.., psi 1, labels cycling through
     the classes of a conditional model."""
     signature = served.signatures["sample"]
@@ -165,12 +168,12 @@ def _samples(served, n, seed, num_classes):
             inputs["label"] = tf.constant((rows - seed) % num_classes, tf.int64)
         return signature(**inputs)["images"]
 
-    return _batched(draw, seeds)
+    return _batched(draw, seeds, batch)
 
 
-def _batched(fn, array):
+def _batched(fn, array, batch=_BATCH):
     return np.concatenate(
-        [np.asarray(fn(array[i : i + _BATCH])) for i in range(0, len(array), _BATCH)]
+        [np.asarray(fn(array[i : i + batch])) for i in range(0, len(array), batch)]
     )
 
 

@@ -8,6 +8,7 @@ import kfp.local
 from kfp import compiler
 
 from tfgen.pipeline.configs import create_pipeline, load_config
+from tfgen.pipeline.definition import validate_config
 
 
 def configure(name, overrides=None):
@@ -16,6 +17,8 @@ def configure(name, overrides=None):
 
     Raises:
         KeyError: an unknown pipeline or config key.
+        InputError: an override makes a name that becomes a path unsafe (e.g.
+            served_name=../../x), see `validate_config`.
     """
     config = load_config(name)
     for dotted, value in (overrides or {}).items():
@@ -26,6 +29,7 @@ def configure(name, overrides=None):
         if key not in node:
             raise KeyError(f"{dotted} (known keys here: {sorted(node)})")
         node[key] = value
+    validate_config(config)
     for key in ("saved_models", "checkpoints"):
         config["paths"][key] = str(Path(config["paths"][key]).resolve())
     source = config["data"]["source"]

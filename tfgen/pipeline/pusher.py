@@ -1,5 +1,10 @@
 """Pusher: only a model blessed by both the Evaluator and the InfraValidator is copied, with its
-model card, to `saved_models/<name>/<next integer version>/`, atomically."""
+model card, to `saved_models/<name>/<next integer version>/`, atomically.
+
+Clients of a served model call its signatures by name with fixed inputs, so a push that would
+change them (a VAE becoming version 2 of a served GAN changes what `serving_default` takes) is
+refused unless the config allows it: `pusher.allow_signature_change: true`.
+"""
 
 import json
 import shutil
@@ -8,8 +13,17 @@ import time
 from pathlib import Path
 
 import tfgen
-from tfgen.export import METADATA_FILE, make_readable, publish
-from tfgen.pipeline.evaluator import savedmodel_of
+from tfgen.errors import InputError
+from tfgen.export import (
+    METADATA_FILE,
+    STAGING_PREFIX,
+    check_model_name,
+    make_readable,
+    model_lock,
+    publish,
+    signature_specs,
+)
+from tfgen.pipeline.evaluator import latest_version, savedmodel_of
 from tfgen.pipeline.trainer import SAMPLES
 from tfgen.utils.io import write_json_atomic
 
@@ -23,17 +37,27 @@ def pusher(
     name,
     base="saved_models",
     card_sources=None,
+    allow_signature_change=False,
 ):
     """Pushes the Trainer's SavedModel if both blessings are present.
 
     Args:
+        name: the served model's name, one folder under `base` (see
+            `tfgen.export.check_model_name`).
         card_sources: {"statistics": dir, "examples": dir, "evaluation": dir} whose JSON files
             go into the model card beside the training summary and signatures.
+        allow_signature_change: push even if the model's signatures (names, input and output
+            dtypes and shapes) differ from those of the latest version served under `name`.
 
     Returns:
         {"pushed": bool, "version": int or None, "path": ..., "reason": ...}; also written to
         `output_dir/pushed.json`.
+
+    Raises:
+        InputError: a bad name.
+        SignatureChangeError: the signatures differ and `allow_signature_change` is false.
     """
+    check_model_name(name, "served_name")
     missing = [
         verdict
         for verdict, folder in (("BLESSED", blessing_dir), ("INFRA_BLESSED", infra_blessing_dir))
@@ -48,20 +72,22 @@ def pusher(
         }
     else:
         model_base = Path(base) / name
-        model_base.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=model_base))
-        try:
-            shutil.copytree(savedmodel_of(model_dir), staging, dirs_exist_ok=True)
-            card = model_card(name, staging, model_dir, card_sources or {})
-            (staging / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
-            (staging / "model_card.md").write_text(render_card(card))
-            if (Path(model_dir) / SAMPLES).is_file():  # TF Serving ignores files beside the model
-                shutil.copy2(Path(model_dir) / SAMPLES, staging / SAMPLES)
-            make_readable(staging)
-            path = publish(staging, model_base)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
+        # the lock serializes pushes and exports of `name`: the version compared against is
+        # still the latest when this one is published
+        with model_lock(model_base):
+            signatures = signature_specs(savedmodel_of(model_dir))
+            served = latest_version(model_base)
+            if served is not None and not allow_signature_change:
+                changes = signature_changes(served_signatures(served), signatures)
+                if changes:
+                    raise SignatureChangeError(
+                        f"refusing to push to {model_base}: the model's signatures differ from "
+                        f"version {served.name}'s, which clients of {name!r} call: "
+                        + "; ".join(changes)
+                        + ". Serve it under another name, or set "
+                        "pusher.allow_signature_change: true to replace them."
+                    )
+            path = _push(model_base, name, model_dir, card_sources or {}, signatures)
         result = {
             "pushed": True,
             "version": int(path.name),
@@ -72,7 +98,61 @@ def pusher(
     return result
 
 
-def model_card(name, savedmodel, model_dir, sources):
+class SignatureChangeError(InputError):
+    """A push would change the signatures clients of the served model call."""
+
+
+def _push(model_base, name, model_dir, sources, signatures):
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_base))
+    try:
+        shutil.copytree(savedmodel_of(model_dir), staging, dirs_exist_ok=True)
+        card = model_card(name, staging, model_dir, sources, signatures)
+        (staging / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
+        (staging / "model_card.md").write_text(render_card(card))
+        if (Path(model_dir) / SAMPLES).is_file():  # TF Serving ignores files beside the model
+            shutil.copy2(Path(model_dir) / SAMPLES, staging / SAMPLES)
+        make_readable(staging)
+        return publish(staging, model_base)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def served_signatures(version):
+    """The signatures of a served version: from its model card (the Pusher records them), or,
+    for a version without one (e.g. written by `tfgen export`), from the SavedModel itself."""
+    card = Path(version) / "model_card.json"
+    if card.is_file():
+        recorded = json.loads(card.read_text()).get("signatures") or {}
+        if "serving_default" in recorded and all(
+            isinstance(s.get("outputs"), dict) for s in recorded.values()
+        ):
+            return recorded
+    return signature_specs(version)
+
+
+def signature_changes(served, candidate):
+    """What a client of `served` would see change: one line per signature added, removed, or
+    with different inputs or outputs (names, dtypes, shapes). Empty when they are the same."""
+
+    def described(specs):
+        return ", ".join(f"{k}: {v['dtype']}{v['shape']}" for k, v in sorted(specs.items()))
+
+    changes = []
+    removed, added = sorted(set(served) - set(candidate)), sorted(set(candidate) - set(served))
+    if removed:
+        changes.append(f"signatures removed: {removed}")
+    if added:
+        changes.append(f"signatures added: {added}")
+    for name in sorted(set(served) & set(candidate)):
+        for part in ("inputs", "outputs"):
+            before, after = served[name][part], candidate[name][part]
+            if before != after:
+                changes.append(f"{name} {part} ({described(before)}) -> ({described(after)})")
+    return changes
+
+
+def model_card(name, savedmodel, model_dir, sources, signatures=None):
     """What the model is, how it was trained and measured, on what data, and how to call it."""
 
     def read(folder, file):
@@ -92,15 +172,20 @@ def model_card(name, savedmodel, model_dir, sources):
                 "latent_dim",
                 "num_classes",
                 "truncation_method",
+                "capabilities",
             )
         },
+        # every signature refuses a request of more rows than this, and an empty one
+        "serving": {"max_batch": metadata.get("max_batch")},
         "evaluation": read(sources.get("evaluation"), "evaluation.json"),
         "data": {
             "examples": read(sources.get("examples"), "metadata.json"),
             "statistics": read(sources.get("statistics"), "statistics.json"),
         },
         "training": read(model_dir, "training.json"),
-        "signatures": metadata.get("signatures"),
+        # {name: {"inputs": {alias: spec}, "outputs": {alias: spec}}}, serving_default too:
+        # what the next push is compared against
+        "signatures": signatures or signature_specs(savedmodel),
         "samples": SAMPLES if (Path(model_dir) / SAMPLES).is_file() else None,
     }
 
@@ -147,7 +232,15 @@ def render_card(card):
     if card.get("samples"):
         lines += ["", "## Samples", "", f"![64 samples, seeds 0-63]({card['samples']})"]
     lines += ["", "## Signatures", ""]
+    max_batch = (card.get("serving") or {}).get("max_batch")
+    if max_batch:
+        lines += [
+            f"Every signature takes 1 to {max_batch} rows per request; an empty or larger "
+            "request gets an InvalidArgument error.",
+            "",
+        ]
     for signature, spec in (card.get("signatures") or {}).items():
         inputs = ", ".join(f"{k}: {v['dtype']}{v['shape']}" for k, v in spec["inputs"].items())
-        lines.append(f"- `{signature}({inputs}) -> {spec['outputs']}`")
+        outputs = ", ".join(f"{k}: {v['dtype']}{v['shape']}" for k, v in spec["outputs"].items())
+        lines.append(f"- `{signature}({inputs}) -> {{{outputs}}}`")
     return "\n".join(lines) + "\n"

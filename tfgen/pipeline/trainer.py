@@ -73,15 +73,14 @@ def trainer(
     shutil.copy2(result.paths.model, output_dir / "model.keras")
     shutil.copytree(result.paths.logs, output_dir / "logs", dirs_exist_ok=True)
     export_model(result.model, SAVEDMODEL.parent.name, base=output_dir)
-    if hasattr(result.model, "sample"):  # what the model makes, at a glance
+    if result.model.can_sample:  # what the model makes, at a glance
         write_grid(output_dir / SAMPLES, result.model.sample(64, seed=0), columns=8)
-    state = json.loads(result.paths.state.read_text())
     summary = {
         "config": key,
         "epochs": result.epochs,
         "seconds": round(result.seconds, 1),
         "stopped_by": result.stopped_by,
-        "final_logs": state.get("last_logs", {}),
+        "final_logs": result.record.last_logs,  # as committed with the checkpoint
         "checkpoint": str(workdir),
     }
     write_json_atomic(output_dir / "training.json", summary)

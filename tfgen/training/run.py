@@ -1,8 +1,11 @@
 """Training runs: data + model + callbacks + `fit`, resumable from a work folder.
 
-A work folder holds `model.keras` (the latest checkpoint, rewritten atomically each epoch),
-`train_state.json` (what the run is and how far it got) and `logs/` for TensorBoard.
-Running `train` again on the same folder resumes from the checkpoint up to `epochs`.
+A work folder holds `model.keras` (the latest checkpoint with its run record inside, rewritten
+atomically each epoch; see `tfgen.training.record`), `train_state.json` (a readable copy of the
+record), `logs/` for TensorBoard and `.tfgen.lock`. A run holds an exclusive lock on the folder
+for its whole life, so a second run on it stops at once; once it holds the lock it removes the
+temporary files killed runs left. Running `train` again on the same folder resumes from the
+checkpoint up to `epochs`.
 """
 
 import json
@@ -26,11 +29,14 @@ from tfgen.callbacks import (
     TrainingDiverged,
     TrainingHealthMonitor,
 )
+from tfgen.callbacks.checkpoint import copy_best
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
-from tfgen.models import build_model, get_spec, hparam_defaults, load_model
+from tfgen.models import MODELS, build_model, get_spec, hparam_defaults, load_model
 from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
 from tfgen.runtime import Runtime, start_runtime, worker_role
+from tfgen.training.record import STATE_COPY, RunRecord, read_record
+from tfgen.utils.io import locked_folder, remove_stale_temporaries
 
 DEFAULT = "default"
 
@@ -47,7 +53,7 @@ class RunPaths:
 
     @property
     def state(self):
-        return self.workdir / "train_state.json"
+        return self.workdir / STATE_COPY  # derived copy; the record is inside `model`
 
     @property
     def logs(self):
@@ -68,6 +74,7 @@ class TrainResult:
     seconds: float
     history: dict = field(default_factory=dict)
     stopped_by: str | None = None  # "max_seconds", "early_stopping", "already_trained" or None
+    record: RunRecord | None = None  # the run record committed with the final checkpoint
 
 
 def train(
@@ -106,7 +113,8 @@ def train(
             once a run has started. `batch_size` is the global batch across all replicas.
         early_stopping: stop once the validation loss has not improved for this many epochs,
             ending with the best epoch's weights (also kept in `best.keras`); a resumed run
-            continues the count, and a stopped run stays stopped.
+            continues the count, and a stopped run stays stopped. Only for models that log a
+            validation loss (not the GAN family), with a validation split.
         **data_options: passed to `tfgen.data.load_dataset`: image_size, channels, classes,
             skip_errors, tfds_data_dir. Recorded with the run, so evaluation can rebuild the
             same held-out split.
@@ -115,7 +123,8 @@ def train(
         TrainResult.
 
     Raises:
-        InputError: bad arguments, unreadable data, or a workdir holding a different run.
+        InputError: bad arguments, unreadable data, a workdir holding a different run or an
+            unreadable run record, or a workdir in use by another process (named by PID).
         TrainingDiverged: a loss became NaN/inf; the last good checkpoint is kept.
     """
     spec = get_spec(model_name)
@@ -128,69 +137,126 @@ def train(
             "max_seconds cannot be combined with strategy multi_worker: each worker's clock "
             "would stop it at a different step and leave the others waiting. Use epochs."
         )
+    split = spec.validation_split if validation_split == DEFAULT else validation_split
+    _check_validation_loss(model_name, spec, early_stopping, split)
     chief, task = worker_role() if runtime.strategy == "multi_worker" else (True, None)
-    # every worker saves (Keras's rule), but only the chief into the run's own folder
+    # every worker saves (Keras's rule), but only the chief into the run's own folder; each
+    # worker locks its own folder, so no two processes ever wait on one another's lock
     paths = RunPaths(Path(workdir) if chief else Path(workdir) / "workers" / task)
-    hparams = json.loads(json.dumps(hparams or {}))  # as stored in train_state.json
+    hparams = json.loads(json.dumps(hparams or {}))  # as stored in the run record
     if "seed" in hparam_defaults(model_name):
         hparams.setdefault("seed", seed)
-    split = spec.validation_split if validation_split == DEFAULT else validation_split
-    state = _read_state(paths.state) if paths.model.exists() else None
-    if state is not None:
-        _check_same_run(state, model_name, hparams, paths.workdir, runtime)
+    fresh = RunRecord(
+        model=model_name,
+        data=data,
+        hparams=hparams,
+        batch_size=batch_size,
+        seed=seed,
+        validation_split=split,
+        data_options=data_options,
+        runtime=runtime.to_dict(),
+        tfgen_version=tfgen.__version__,
+    )
+    with locked_folder(paths.workdir):  # before anything reads or writes the folder
+        remove_stale_temporaries(paths.workdir)  # ours, now that no one else writes here
+        saved = _open_record(paths, fresh, runtime)
+        return _train_in(
+            paths,
+            spec,
+            fresh,
+            saved,
+            epochs=epochs,
+            runtime=runtime,
+            early_stopping=early_stopping,
+            max_seconds=max_seconds,
+            monitor=monitor and chief,
+            chief=chief,
+            verbose=verbose,
+        )
 
-    strategy = start_runtime(runtime, seed)
-    train_ds, val_ds, info = _datasets(data, spec, batch_size, split, seed, data_options)
-    done = state["epochs"] if state else 0
+
+def _open_record(paths, fresh, runtime):
+    """The record of the run already in `paths` (checked to be the same run), or None.
+
+    The record is read from inside the checkpoint, and the derived `train_state.json` is
+    rewritten from it: a kill after the checkpoint's rename left that copy an epoch behind.
+    """
+    if not paths.model.exists():
+        return None
+    saved = read_record(paths.model)
+    if saved is None:
+        raise InputError(
+            f"{paths.model} holds no tfgen run record (neither inside it nor a "
+            f"{paths.state.name} beside it), so it cannot be resumed. Use another --workdir."
+        )
+    _check_same_run(saved, fresh.model, fresh.hparams, paths.workdir, runtime)
+    saved.write_copy(paths.state)
+    return saved
+
+
+def _train_in(
+    paths,
+    spec,
+    fresh,
+    saved,
+    *,
+    epochs,
+    runtime,
+    early_stopping,
+    max_seconds,
+    monitor,
+    chief,
+    verbose,
+):
+    """`train`'s work once it holds the folder's lock: data, model, callbacks, `fit`."""
+    strategy = start_runtime(runtime, fresh.seed)
+    train_ds, val_ds, info = _datasets(
+        fresh.data, spec, fresh.batch_size, fresh.validation_split, fresh.seed, fresh.data_options
+    )
+    done = saved.epochs if saved else 0
     image_shape = _images(train_ds.element_spec).shape[1:]
     with strategy.scope():  # the variables live on the strategy's devices
         model = (
             load_model(paths.model)
-            if state
-            else build_model(model_name, image_shape, num_classes=info.num_classes, **hparams)
+            if saved
+            else build_model(
+                fresh.model, image_shape, num_classes=info.num_classes, **fresh.hparams
+            )
         )
     if runtime.jit is not None:
         model.jit_compile = runtime.jit
     if runtime.strategy == "multi_worker":
         _work_around_keras_multi_worker(model)
-    stopping_state = (state or {}).get("early_stopping")
+    stopping_state = saved.early_stopping if saved else None
+    if stopping_state and stopping_state["best_epoch"] == done and not stopping_state["stopped"]:
+        copy_best(paths.model, paths.best)  # the checkpoint is the best epoch: a kill may have
+        # come between its commit and the copy (idempotent otherwise)
     if stopping_state and stopping_state["stopped"]:
-        return TrainResult(model, paths, done, 0.0, stopped_by="early_stopping")
+        return TrainResult(model, paths, done, 0.0, stopped_by="early_stopping", record=saved)
     if done >= epochs:
-        return TrainResult(model, paths, done, 0.0, stopped_by="already_trained")
-    if early_stopping and val_ds is None:
-        raise InputError(
-            "early_stopping watches the validation loss, but this run has no validation "
-            f"split. Received: early_stopping={early_stopping}, validation_split={split!r}."
-        )
-    stopper = EarlyStopping(early_stopping, paths.best, stopping_state) if early_stopping else None
-
-    run_facts = {
-        "model": model_name,
-        "data": data,
-        "hparams": hparams,
-        "batch_size": batch_size,
-        "seed": seed,
-        "validation_split": split,
-        "data_options": data_options,
-        "runtime": runtime.to_dict(),
-        "tfgen_version": tfgen.__version__,
-    }
+        return TrainResult(model, paths, done, 0.0, stopped_by="already_trained", record=saved)
+    stopper = (
+        EarlyStopping(early_stopping, paths.best, stopping_state, save_best=False)
+        if early_stopping
+        else None
+    )  # its best file is copied from each improving epoch's committed checkpoint
+    # the given facts, with the progress of the run being resumed
+    record = fresh.after_epoch(done, saved.last_logs, stopping_state) if saved else fresh
     preview = _preview(val_ds if val_ds is not None else train_ds)
     _replay_shuffles(train_ds, done)
     budget = TimeBudget(max_seconds) if max_seconds else None
-    callbacks = _callbacks(
-        model, paths, preview, budget, stopper, run_facts, monitor and chief, chief
-    )
+    callbacks = _callbacks(model, paths, preview, budget, stopper, record, monitor, chief)
     start = time.monotonic()
     history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
+    committed = callbacks[-1].record  # the EpochCheckpoint's: what model.keras now holds
     return TrainResult(
         model,
         paths,
-        _read_state(paths.state)["epochs"],
+        committed.epochs,
         time.monotonic() - start,
         history={k: [float(v) for v in vs] for k, vs in history.history.items()},
         stopped_by=_stop_reason(stopper, budget),
+        record=committed,
     )
 
 
@@ -202,7 +268,7 @@ def _stop_reason(stopper, budget):
     return None
 
 
-def _callbacks(model, paths, preview, budget, stopper, run_facts, monitor, chief):
+def _callbacks(model, paths, preview, budget, stopper, record, monitor, chief):
     """The run's callbacks, in an order that matters: the NaN guard before the checkpoint,
     early stopping (which restores the best weights) just before it. Only the chief of a
     multi-worker run writes TensorBoard logs."""
@@ -223,7 +289,7 @@ def _callbacks(model, paths, preview, budget, stopper, run_facts, monitor, chief
     return [
         *callbacks,
         *([stopper] if stopper else []),
-        EpochCheckpoint(paths.model, paths.state, run_facts, stopper),
+        EpochCheckpoint(paths.model, paths.state, record, stopper),  # last: see `_train_in`
     ]
 
 
@@ -347,34 +413,66 @@ def _images(element):
     return element[0] if isinstance(element, tuple) else element
 
 
+def run_record_of(model_path):
+    """The `RunRecord` of the run that saved `model_path`, or None (see `read_record`)."""
+    return read_record(model_path)
+
+
 def run_state_of(model_path):
-    """The `train_state.json` of the run that saved `model_path` (beside it), or None."""
-    return _read_state(Path(model_path).parent / "train_state.json")
+    """The run record of `model_path` as a JSON-ready dict (e.g. for export metadata), or None.
+
+    Raises:
+        InputError: the record cannot be read; the message names the file.
+    """
+    record = read_record(model_path)
+    return record.to_dict() if record else None
 
 
-def _read_state(path):
-    try:
-        return json.loads(Path(path).read_text())
-    except FileNotFoundError:
-        return None
-    except json.JSONDecodeError as e:
-        raise InputError(f"{path}: unreadable training state ({e}).") from e
-
-
-def _check_same_run(state, model_name, hparams, workdir, runtime):
-    if state.get("model") != model_name:
+def _check_same_run(record, model_name, hparams, workdir, runtime):
+    if record.model != model_name:
         raise InputError(
-            f"{workdir} holds a {state.get('model')!r} run; resuming it as {model_name!r} is not "
+            f"{workdir} holds a {record.model!r} run; resuming it as {model_name!r} is not "
             "possible. Use another --workdir."
         )
     changed = {
-        k: (state["hparams"].get(k), v) for k, v in hparams.items() if state["hparams"].get(k) != v
+        k: (record.hparams.get(k), v) for k, v in hparams.items() if record.hparams.get(k) != v
     }
-    saved_precision = state.get("runtime", {}).get("precision", "float32")
+    saved_precision = record.runtime.get("precision", "float32")
     if saved_precision != runtime.precision:  # the layers' dtype policies are saved with them
         changed["precision"] = (saved_precision, runtime.precision)
     if changed:
         raise InputError(
             f"{workdir} holds a run with other hyperparameters {changed} (saved, given); "
             "hyperparameters are fixed once a run starts. Use another --workdir."
+        )
+
+
+def _reports_validation_loss(spec):
+    """Whether the model's held-out step reports its objective as "loss" (so `fit` logs
+    "val_loss"): the autoencoders, vae, vaegan and classifier do; the adversarial-only models
+    (gan, dcgan, cgan, wgan_gp) report d_loss and g_loss, no single objective to minimise.
+
+    Read from the catalogue: exactly the models held out by default are those (a contract test
+    trains one step of every model to guard this).
+    """
+    return spec.validation_split is not None
+
+
+def _check_validation_loss(model_name, spec, patience, split):
+    """Early stopping needs a validation loss: a model that logs one and a split to log it on.
+    Checked from the catalogue, before the folder is locked or any data loaded."""
+    if patience is None:
+        return
+    if not _reports_validation_loss(spec):
+        able = sorted(name for name, s in MODELS.items() if _reports_validation_loss(s))
+        raise InputError(
+            f"early_stopping watches the validation loss (val_loss), but {model_name} logs "
+            "none: its held-out step reports the discriminator's and generator's losses, not "
+            f"one objective to minimise. early_stopping expects one of {able} with a "
+            f"validation split. Received: early_stopping={patience}, model={model_name!r}."
+        )
+    if not split:
+        raise InputError(
+            "early_stopping watches the validation loss, but this run has no validation "
+            f"split. Received: early_stopping={patience}, validation_split={split!r}."
         )

@@ -6,7 +6,8 @@ import tensorflow as tf
 
 from tfgen.config import CGANOptions, build_options
 from tfgen.errors import InputError
-from tfgen.models.base import in_chunks
+from tfgen.export.checks import Endpoint, checked_labels, checked_latents, checked_seeds
+from tfgen.models.base import CONDITIONAL, in_chunks, latent_spec, seed_specs
 from tfgen.models.gan.gan import GAN
 from tfgen.models.gan.options import compiled_adversarial
 from tfgen.networks.dcgan_discriminator import build_discriminator
@@ -83,6 +84,33 @@ class ConditionalGAN(GAN):
         z = latents_from_seeds(seed_range(0, n), tf.ones([n]), self.latent_dim).numpy()
         images = self.generate(np.tile(z, (classes, 1)), np.repeat(np.arange(classes), n))
         return image_grid(images, columns=n)
+
+    @property
+    def capabilities(self):
+        return super().capabilities | {CONDITIONAL}
+
+    def serving_endpoints(self, max_batch):
+        """generate(z, label) and sample(seed, truncation, label) -> {"images"}: one label in
+        [0, num_classes) per image."""
+        latent_dim, num_classes = self.latent_dim, self.num_classes
+
+        def generate(z, label):
+            z = checked_latents(z, latent_dim, "generate", max_batch)
+            label = checked_labels(label, z, num_classes, "generate")
+            return {"images": self.images_from_latents(z, label)}
+
+        def sample(seed, truncation, label):
+            seed, truncation = checked_seeds(seed, truncation, "sample", max_batch)
+            label = checked_labels(label, seed, num_classes, "sample")
+            z = latents_from_seeds(seed, truncation, latent_dim, self.truncation_method)
+            return {"images": self.images_from_latents(z, label)}
+
+        label = [tf.TensorSpec([None], tf.int64, name="label")]
+        networks = self.latent_networks()
+        return {
+            "generate": Endpoint(generate, [latent_spec(latent_dim), *label], ["images"], networks),
+            "sample": Endpoint(sample, [*seed_specs(), *label], ["images"], networks),
+        }
 
     def discriminator_scores(self, images, labels=None):
         """D's score per image in [0, 1]; without labels, the best score over all classes (an

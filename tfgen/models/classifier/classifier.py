@@ -14,7 +14,10 @@ from tfgen.config import (
     constructor_options,
 )
 from tfgen.errors import InputError
+from tfgen.export.checks import Endpoint, checked_images
 from tfgen.models.base import (
+    CLASSIFY,
+    ServableMixin,
     deserialize_submodels,
     in_chunks,
     serialize_options,
@@ -30,7 +33,7 @@ SUBMODELS = ("network",)
 
 
 @keras.saving.register_keras_serializable(package="tfgen")
-class Classifier(keras.Model):
+class Classifier(ServableMixin, keras.Model):
     """Images in [0, 1] -> class logits, trained with cross-entropy.
 
     With `adversarial_ratio` r > 0 each step also draws FGSM examples of the batch at
@@ -77,6 +80,29 @@ class Classifier(keras.Model):
 
     def logits_of(self, images):
         return self.network(images, training=False)["logits"]
+
+    @property
+    def capabilities(self):
+        return super().capabilities | {CLASSIFY}
+
+    def serving_endpoints(self, max_batch):
+        """classify(images) -> {"features", "logits", "probabilities"}."""
+
+        def classify(images):
+            images = checked_images(images, self.image_shape, "classify", max_batch)
+            outputs = self.network(images, training=False)
+            return {
+                "features": outputs["features"],
+                "logits": outputs["logits"],
+                "probabilities": tf.nn.softmax(outputs["logits"]),
+            }
+
+        spec = tf.TensorSpec([None, *self.image_shape], tf.float32, name="images")
+        outputs = ["features", "logits", "probabilities"]
+        return {
+            **super().serving_endpoints(max_batch),
+            "classify": Endpoint(classify, [spec], outputs, [self.network]),
+        }
 
     def train_step(self, data):
         images, labels = _labelled(data)

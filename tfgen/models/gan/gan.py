@@ -271,6 +271,10 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
         """The generator `sample`, `generate` and export use: the averaged one under EMA."""
         return self.ema_generator if self.ema_generator is not None else self.generator
 
+    def latent_networks(self):
+        """What `images_from_latents` reads (and export carries): not the discriminator."""
+        return [self.sampling_generator]
+
     def images_from_latents(self, z):
         """G(z) mapped from [-1, 1] to [0, 1], inference mode."""
         return (self.sampling_generator(z, training=False) + 1.0) / 2.0

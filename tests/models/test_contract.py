@@ -1,0 +1,150 @@
+"""The model contract, run over every model of the catalogue.
+
+Each model, built from its defaults for 8x8 digits, must: take a training step that changes
+its weights and logs finite numbers; round-trip `get_config`; save and load to the same
+weights and outputs; export, and serve every signature from a fresh process that does not
+import tfgen; and, loaded in a fresh tfgen process, continue training where it stopped.
+"""
+
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from tests.conftest import run_python
+from tfgen.data import load_dataset
+from tfgen.export import export_model
+from tfgen.models import MODELS, build_model, get_spec, load_model
+
+NAMES = sorted(MODELS)
+SHAPE = (8, 8, 1)
+
+
+def build(name):
+    keras.utils.set_random_seed(0)
+    return build_model(name, SHAPE, num_classes=10 if get_spec(name).needs_labels else None)
+
+
+def digits(model, batch_size=32):
+    return load_dataset(
+        "digits", batch_size=batch_size, drop_remainder=True, pixel_range=model.pixel_range
+    )
+
+
+def train_one_step(model):
+    before = [w.copy() for w in model.get_weights()]
+    logs = model.fit(digits(model).take(1), epochs=1, verbose=0).history
+    return before, logs
+
+
+def probe_output(model):
+    """A deterministic output of the model, for comparing copies of it."""
+    images = next(iter(load_dataset("digits", batch_size=4, pixel_range=model.pixel_range)))
+    images = keras.utils.unpack_x_y_sample_weight(images)[0]
+    if hasattr(model, "sample"):
+        return model.sample(3, seed=7)
+    return np.asarray(model(images, training=False))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_training_step_changes_the_weights_and_logs_finite_numbers(name):
+    model = build(name)
+    before, logs = train_one_step(model)
+    assert logs and all(np.isfinite(v[-1]) for v in logs.values()), logs
+    changed = [not np.array_equal(b, a) for b, a in zip(before, model.get_weights())]
+    assert any(changed), f"{name}: no weight changed after a training step"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_config_round_trips(name):
+    model = build(name)
+    config = model.get_config()
+    copy = type(model).from_config(config)
+    assert json.dumps(copy.get_config(), sort_keys=True, default=str) == json.dumps(
+        config, sort_keys=True, default=str
+    )
+    assert [w.shape for w in copy.weights] == [w.shape for w in model.weights]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_saves_and_loads_the_same_weights_and_outputs(name, tmp_path):
+    model = build(name)
+    train_one_step(model)
+    model.save(tmp_path / "model.keras")
+    loaded = load_model(tmp_path / "model.keras")
+    assert type(loaded) is type(model)
+    for saved, restored in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(saved, restored)
+    np.testing.assert_allclose(probe_output(loaded), probe_output(model), atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """Every model trained one step, saved, and exported: {name: (keras file, version dir)}."""
+    root = tmp_path_factory.mktemp("contract")
+    paths = {}
+    for name in NAMES:
+        model = build(name)
+        train_one_step(model)
+        model.save(root / f"{name}.keras")
+        np.save(root / f"{name}.npy", probe_output(model))
+        paths[name] = (root / f"{name}.keras", export_model(model, name, base=root / "served"))
+    return root, paths
+
+
+@pytest.mark.slow
+def test_every_export_serves_each_signature_in_a_process_without_tfgen(exported):
+    root, paths = exported
+    versions = {name: str(version) for name, (_, version) in paths.items()}
+    out = run_python(f"""
+        import json, sys
+        import numpy as np
+        import tensorflow as tf
+
+        def request(spec):
+            shape = [2 if d is None else d for d in spec.shape]
+            value = np.zeros(shape) if spec.dtype.is_integer else np.full(shape, 0.5)
+            return tf.constant(value, dtype=spec.dtype)
+
+        report = {{}}
+        for name, path in {versions!r}.items():
+            served = tf.saved_model.load(path)
+            report[name] = {{}}
+            for signature, fn in served.signatures.items():
+                inputs = fn.structured_input_signature[1]
+                outputs = fn(**{{k: request(s) for k, s in inputs.items()}})
+                report[name][signature] = {{
+                    k: [list(v.shape), bool(np.isfinite(v.numpy()).all())]
+                    for k, v in outputs.items()
+                }}
+        assert "tfgen" not in sys.modules
+        print(json.dumps(report))
+    """)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert sorted(report) == NAMES
+    for name, signatures in report.items():
+        assert "serving_default" in signatures, name
+        for signature, outputs in signatures.items():
+            assert outputs, f"{name}/{signature} returned nothing"
+            for output, (shape, finite) in outputs.items():
+                assert shape[0] == 2 and finite, f"{name}/{signature}/{output}: {shape}"
+
+
+@pytest.mark.slow
+def test_every_model_loads_and_continues_training_in_a_fresh_process(exported):
+    root, paths = exported
+    out = run_python(f"""
+        import numpy as np
+        from tfgen.data import load_dataset
+        from tfgen.models import load_model
+        for name in {NAMES!r}:
+            model = load_model({str(root)!r} + f"/{{name}}.keras")
+            optimizer = getattr(model, "g_optimizer", None) or model.optimizer
+            steps = int(optimizer.iterations)
+            ds = load_dataset("digits", batch_size=32, drop_remainder=True,
+                              pixel_range=model.pixel_range)
+            model.fit(ds.take(1), epochs=1, verbose=0)
+            print(name, steps, int(optimizer.iterations))
+    """)
+    assert out.split() == [x for name in NAMES for x in (name, "1", "2")]
