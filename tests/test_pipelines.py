@@ -80,7 +80,7 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     assert {("psnr_db", "no_regression"), ("fid", "no_regression")} <= failed
     assert (run / "evaluator" / "blessing" / "NOT_BLESSED").is_file()
     assert json.loads((run / "pusher" / "pushed" / "pushed.json").read_text())["pushed"] is False
-    assert sorted(p.name for p in version.parent.iterdir()) == [".lock", "1"]  # + push lock
+    assert sorted(p.name for p in version.parent.iterdir()) == [".tfgen.lock", "1"]  # + push lock
 
 
 def test_corrupt_data_stops_the_run_at_the_example_validator(tmp_path):

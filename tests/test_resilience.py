@@ -64,7 +64,7 @@ export_model(gan, "dcgan", base="saved_models")
     )
     start_and_kill_midway(code, tmp_path)
     model_dir = tmp_path / "saved_models" / "dcgan"
-    left = sorted(p.name for p in model_dir.iterdir() if p.name != ".lock")  # export's lock
+    left = sorted(p.name for p in model_dir.iterdir() if p.name != ".tfgen.lock")  # export's lock
     assert len(left) == 1 and left[0].startswith(".staging-")  # what TF Serving ignores
     assert (model_dir / left[0] / "saved_model.pb").is_file()  # it was killed midway
     out = run_python(
@@ -77,7 +77,7 @@ export_model(gan, "dcgan", base="saved_models")
         cwd=tmp_path,
     )
     assert out.strip() == "1"
-    assert sorted(p.name for p in model_dir.iterdir()) == [".lock", "1"]  # stale staging gone
+    assert sorted(p.name for p in model_dir.iterdir()) == [".tfgen.lock", "1"]  # stale staging gone
 
 
 def test_a_checkpoint_killed_midway_keeps_the_last_good_one(tmp_path):

@@ -11,6 +11,7 @@ from tfgen.callbacks import EpochCheckpoint, NaNGuard, TrainingDiverged
 from tfgen.data import load_dataset
 from tfgen.models import load_model
 from tfgen.models.dcgan import build_dcgan
+from tfgen.training.record import RunRecord
 
 
 def test_guard_watches_every_logged_value_not_only_loss():
@@ -36,10 +37,11 @@ class PoisonAtEpoch(keras.callbacks.Callback):
 def test_divergence_keeps_the_last_good_checkpoint(tmp_path):
     gan = build_dcgan((8, 8, 1), g_widths=[16, 8, 4], d_widths=[4, 8], latent_dim=4)
     ds = load_dataset("digits", batch_size=64, drop_remainder=True).take(3)
+    record = RunRecord("dcgan", "digits", {}, 64, 0, None, {}, {}, "test")
     callbacks = [
         NaNGuard(),
         PoisonAtEpoch(1),
-        EpochCheckpoint(tmp_path / "model.keras", tmp_path / "state.json", {}),
+        EpochCheckpoint(tmp_path / "model.keras", tmp_path / "state.json", record),
     ]
     with pytest.raises(TrainingDiverged):
         gan.fit(ds, epochs=3, callbacks=callbacks, verbose=0)

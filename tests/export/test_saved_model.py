@@ -176,7 +176,7 @@ def test_versions_count_up_and_are_world_readable(gan, tmp_path):
     second = export_model(gan, "gan", base=tmp_path)
     assert (first.name, second.name) == ("1", "2")
     # no staging left; the export lock file stays (TF Serving ignores non-integer names)
-    assert sorted(p.name for p in (tmp_path / "gan").iterdir()) == [".lock", "1", "2"]
+    assert sorted(p.name for p in (tmp_path / "gan").iterdir()) == [".tfgen.lock", "1", "2"]
     mode = stat.S_IMODE(os.stat(second).st_mode)
     assert mode == 0o755
     metadata = json.loads((second / METADATA_FILE).read_text())
@@ -191,7 +191,13 @@ def test_failed_export_leaves_no_version(gan, tmp_path, monkeypatch):
     monkeypatch.setattr(saved_model, "verify_savedmodel", broken)
     with pytest.raises(RuntimeError, match="verification failed"):
         export_model(gan, "gan", base=tmp_path)
-    assert [p.name for p in (tmp_path / "gan").iterdir()] == [".lock"]
+    assert not (tmp_path / "gan").exists()  # the failed first export leaves nothing behind
+    monkeypatch.undo()
+    export_model(gan, "gan", base=tmp_path)
+    monkeypatch.setattr(saved_model, "verify_savedmodel", broken)
+    with pytest.raises(RuntimeError, match="verification failed"):
+        export_model(gan, "gan", base=tmp_path)
+    assert sorted(p.name for p in (tmp_path / "gan").iterdir()) == [".tfgen.lock", "1"]
 
 
 def test_bad_name_rejected(gan, tmp_path):

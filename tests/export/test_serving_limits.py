@@ -12,7 +12,7 @@ from tfgen.cli import main
 from tfgen.errors import InputError
 from tfgen.export import METADATA_FILE, build_archive, check_model_name, export_model
 from tfgen.models import MODELS, build_model
-from tfgen.models.base import CLASSIFY, CONDITIONAL, ENCODE, SAMPLE
+from tfgen.models.base import CLASSIFY, CONDITIONAL, DISCRIMINATE, ENCODE, SAMPLE
 from tfgen.models.dcgan import build_dcgan
 from tfgen.models.vae import build_vae
 
@@ -149,7 +149,8 @@ def test_declared_capabilities_match_the_exported_signatures(name):
     model = _tiny(name)
     _, signatures = build_archive(model, max_batch=MAX)
     capabilities = model.capabilities
-    assert capabilities <= {SAMPLE, ENCODE, CLASSIFY, CONDITIONAL}
+    assert capabilities <= {SAMPLE, ENCODE, CLASSIFY, CONDITIONAL, DISCRIMINATE}
+    assert model.can_discriminate == hasattr(model, "discriminator")  # serves no signature
     expected = set().union(*(SIGNATURES_OF[c] for c in capabilities if c in SIGNATURES_OF))
     assert set(signatures) == expected
     assert (model.can_sample, model.can_encode, model.can_classify) == (
@@ -172,7 +173,7 @@ def test_a_stale_staging_folder_is_removed_by_the_next_export(tmp_path):
     (stale / "saved_model.pb").write_bytes(b"half written")
     gan = build_dcgan((8, 8, 1), g_widths=[16, 8], d_widths=[8], latent_dim=4)
     export_model(gan, "gan", base=tmp_path, max_batch=MAX)
-    assert sorted(p.name for p in (tmp_path / "gan").iterdir()) == [".lock", "1"]
+    assert sorted(p.name for p in (tmp_path / "gan").iterdir()) == [".tfgen.lock", "1"]
 
 
 def test_an_export_waits_for_the_lock_of_its_name(tmp_path):

@@ -4,8 +4,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tests.conftest import run_python
-from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.losses import binary_cross_entropy, kl_sparsity_penalty, mean_squared_error
 from tfgen.models import build_model
@@ -126,35 +124,3 @@ def test_config_round_trips():
         assert clone.get_config() == model.get_config()
     assert isinstance(models[1], SparseAutoencoder) and isinstance(models[2], DenoisingAutoencoder)
     assert isinstance(models[0], Autoencoder)
-
-
-def test_save_load_in_fresh_process_and_continue_training(tmp_path):
-    ds = load_dataset("digits", batch_size=64, pixel_range=(0, 1))
-    x = next(iter(ds))[0].numpy()
-    np.save(tmp_path / "x.npy", x)
-    for name in ("ae", "sparse_ae", "denoising_ae"):
-        model = build_model(name, (8, 8, 1), architecture="dense", code_size=4)
-        model.fit(ds.take(2), epochs=1, verbose=0)
-        model.save(tmp_path / f"{name}.keras")
-        np.save(tmp_path / f"{name}.npy", model.reconstruct(x))
-    out = run_python(f"""
-        import numpy as np
-        from tfgen.data import load_dataset
-        from tfgen.models import load_model
-        x = np.load({str(tmp_path / "x.npy")!r})
-        ds = load_dataset("digits", batch_size=64, pixel_range=(0, 1))
-        for name in ("ae", "sparse_ae", "denoising_ae"):
-            model = load_model({str(tmp_path)!r} + f"/{{name}}.keras")
-            expected = np.load({str(tmp_path)!r} + f"/{{name}}.npy")
-            assert np.array_equal(model.reconstruct(x), expected), name
-            model.fit(ds.take(1), epochs=1, verbose=0)
-            print(type(model).__name__, int(model.optimizer.iterations))
-    """)
-    assert out.split() == [
-        "Autoencoder",
-        "3",
-        "SparseAutoencoder",
-        "3",
-        "DenoisingAutoencoder",
-        "3",
-    ]

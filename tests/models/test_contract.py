@@ -1,9 +1,10 @@
 """The model contract, run over every model of the catalogue.
 
 Each model, built from its defaults for 8x8 digits, must: take a training step that changes
-its weights and logs finite numbers; round-trip `get_config`; save and load to the same
-weights and outputs; export, and serve every signature from a fresh process that does not
-import tfgen; and, loaded in a fresh tfgen process, continue training where it stopped.
+its weights and logs finite numbers (and, if it samples, draw images in [0, 1]); round-trip
+`get_config`; save and load to the same weights, optimizer state and outputs; export, and
+serve every signature from a fresh process that does not import tfgen; and, loaded in a fresh
+tfgen process, continue training where it stopped.
 """
 
 import json
@@ -38,11 +39,23 @@ def train_one_step(model):
     return before, logs
 
 
+def state(model):
+    """Every variable a checkpoint must restore: the model's and its optimizers' (not the
+    state of Keras's dropout seed generators, which Keras does not save)."""
+    optimizers = [
+        getattr(model, name)
+        for name in ("optimizer", "d_optimizer", "g_optimizer")
+        if getattr(model, name, None) is not None
+    ]
+    variables = model.variables + [v for o in optimizers for v in o.variables]
+    return [v.numpy() for v in variables if "seed_generator" not in v.path]
+
+
 def probe_output(model):
     """A deterministic output of the model, for comparing copies of it."""
     images = next(iter(load_dataset("digits", batch_size=4, pixel_range=model.pixel_range)))
     images = keras.utils.unpack_x_y_sample_weight(images)[0]
-    if hasattr(model, "sample"):
+    if model.can_sample:
         return model.sample(3, seed=7)
     return np.asarray(model(images, training=False))
 
@@ -54,6 +67,9 @@ def test_one_training_step_changes_the_weights_and_logs_finite_numbers(name):
     assert logs and all(np.isfinite(v[-1]) for v in logs.values()), logs
     changed = [not np.array_equal(b, a) for b, a in zip(before, model.get_weights())]
     assert any(changed), f"{name}: no weight changed after a training step"
+    if model.can_sample:
+        images = model.sample(5, seed=1)
+        assert images.shape == (5, *SHAPE) and images.min() >= 0.0 and images.max() <= 1.0
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -74,8 +90,10 @@ def test_saves_and_loads_the_same_weights_and_outputs(name, tmp_path):
     model.save(tmp_path / "model.keras")
     loaded = load_model(tmp_path / "model.keras")
     assert type(loaded) is type(model)
-    for saved, restored in zip(model.get_weights(), loaded.get_weights()):
-        np.testing.assert_array_equal(saved, restored)
+    saved, restored = state(model), state(loaded)
+    assert len(saved) == len(restored)
+    for before, after in zip(saved, restored):
+        np.testing.assert_array_equal(before, after)
     np.testing.assert_allclose(probe_output(loaded), probe_output(model), atol=1e-6)
 
 

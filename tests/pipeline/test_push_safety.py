@@ -117,7 +117,7 @@ def test_a_signature_change_is_refused_unless_allowed(runs, tmp_path):
     assert "serving_default inputs (seed: int64[-1], truncation: float32[-1]) -> " in message
     assert "(images: float32[-1, 8, 8, 1])" in message
     assert "pusher.allow_signature_change: true" in message
-    assert sorted(p.name for p in (base / "served").iterdir()) == [".lock", "1", "2"]
+    assert sorted(p.name for p in (base / "served").iterdir()) == [".tfgen.lock", "1", "2"]
 
     allowed = _push(runs, "vae", base, tmp_path / "out4", allow_signature_change=True)
     assert allowed["pushed"] and allowed["version"] == 3

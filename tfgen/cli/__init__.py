@@ -1,59 +1,7 @@
-"""The `tfgen` command line: parses arguments and calls library functions.
+"""The `tfgen` command line: parses arguments and calls library functions (`tfgen --help`)."""
 
-One module per verb; TensorFlow is imported only once a command runs, so `--help` answers at
-once.
-"""
-
-import argparse
-import sys
-
-from tfgen.cli import (
-    attack,
-    detect,
-    evaluate,
-    export,
-    generate,
-    latent,
-    pipeline,
-    sample,
-    train,
-)
+from tfgen.cli.app import build_parser, main
 from tfgen.cli.arguments import parse_assignments, parse_value
 from tfgen.cli.train import MODEL_NAMES
 
-VERBS = (train, sample, export, evaluate, latent, generate, detect, attack, pipeline)
-
 __all__ = ["MODEL_NAMES", "build_parser", "main", "parse_assignments", "parse_value"]
-
-
-def main(argv=None):
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from tfgen.errors import InputError
-
-    try:
-        return args.run(args) or 0
-    except InputError as e:
-        parser.exit(2, f"tfgen {args.command}: error: {e}\n")
-    except Exception as e:
-        # tfgen.callbacks (and TensorFlow) only loaded if training ran: a bad setting is
-        # refused before TensorFlow loads
-        callbacks = sys.modules.get("tfgen.callbacks")
-        if callbacks is not None and isinstance(e, callbacks.TrainingDiverged):
-            parser.exit(1, f"tfgen {args.command}: {e}\n")
-        raise
-
-
-def build_parser():
-    parser = argparse.ArgumentParser(
-        prog="tfgen",
-        description="Train, evaluate, sample and export generative models (Keras 3 on TensorFlow).",
-    )
-    verbs = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for verb in VERBS:
-        verb.add_parser(verbs)
-    return parser
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -38,7 +38,7 @@ def add_parser(verbs):
 
 def _model_name(text):
     from tfgen.errors import InputError
-    from tfgen.export.checks import check_model_name
+    from tfgen.ops.serving import check_model_name
 
     try:
         return check_model_name(text)

@@ -185,10 +185,9 @@ def _load(args):
     from tfgen.data import load_examples
     from tfgen.errors import InputError
     from tfgen.models import load_model
-    from tfgen.models.base import AutoencoderMixin
 
     model = load_model(args.model)
-    if not isinstance(model, AutoencoderMixin):
+    if not model.can_encode:
         raise InputError(f"{args.model}: latent tools need an autoencoder or VAE (an encoder).")
     if getattr(args, "data", None) is None:
         return model, None, None

@@ -70,13 +70,12 @@ def run(args):
     from tfgen.utils.images import write_grid
 
     model = load_model(args.model)
-    if not hasattr(model, "sample"):
+    if not model.can_sample:
         raise InputError(
             f"{args.model}: a {type(model).__name__} has no latent prior to sample from; "
             "use `tfgen latent` to decode codes of real images."
         )
-    conditional = getattr(model, "num_classes", None) is not None
-    if (args.per_class or args.label is not None) and not conditional:
+    if (args.per_class or args.label is not None) and not model.is_conditional:
         raise InputError(f"{args.model}: --per-class and --label need a conditional model (cgan).")
     start = time.monotonic()
     images, columns, what = _draw(model, args)
@@ -96,7 +95,7 @@ def _draw(model, args):
         return images, args.n, f"a truncation sweep (rows: psi {psis}, seeds {_seeds(args)})"
     if args.interpolate:
         a, b = args.interpolate
-        one_class = 0 if getattr(model, "num_classes", None) is not None else None
+        one_class = 0 if model.is_conditional else None
         images = latent.interpolate_seeds(
             model, a, b, args.n, truncation=psi, labels=label.get("labels", one_class)
         )

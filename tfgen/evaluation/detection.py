@@ -13,7 +13,7 @@ from tfgen.metrics import auroc
 
 def detector_of(model):
     """The model itself, checked to have a discriminator to score images with."""
-    if not hasattr(model, "discriminator_scores"):
+    if not model.can_discriminate:
         raise InputError(
             f"a {type(model).__name__} has no discriminator; detection needs a GAN (gan, dcgan, "
             "cgan, wgan_gp) or a vaegan."
@@ -31,7 +31,7 @@ def score_images(model, images):
         (scores, probabilities or None).
     """
     scores = detector_of(model).discriminator_scores(images)
-    probabilistic = getattr(model, "game", None) is not None and model.game.cross_entropy
+    probabilistic = model.game.cross_entropy
     return scores, (1.0 / (1.0 + np.exp(-scores)) if probabilistic else None)
 
 

@@ -21,7 +21,6 @@ from tfgen.evaluation.generators import default_features, sample_metrics
 from tfgen.metrics import default_error_window
 from tfgen.models import load_model
 from tfgen.models.autoencoder import DenoisingAutoencoder
-from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
 from tfgen.models.vae import VAE
 from tfgen.utils import plots
 from tfgen.utils.images import write_grid
@@ -97,7 +96,7 @@ def evaluate(
     files = _files(json_path)
     report = _header(model, model_path, data, subject, seed, held_out, max_examples)
     columns = {}
-    if isinstance(model, AutoencoderMixin):
+    if model.can_encode:
         columns = _autoencoder_sections(
             report,
             model,
@@ -111,9 +110,7 @@ def evaluate(
             seed,
             verbose,
         )
-    if isinstance(model, LatentImageModelMixin) and (
-        features or not isinstance(model, AutoencoderMixin)
-    ):
+    if model.can_sample and (features or not model.can_encode):
         low, high = model.pixel_range
         normal = (
             subject.images if subject.is_anomaly is None else subject.images[~subject.is_anomaly]
@@ -183,7 +180,7 @@ def _autoencoder_sections(
 
 
 def _check_options(model, model_path, anomaly_score, threshold_quantile):
-    if not isinstance(model, AutoencoderMixin | LatentImageModelMixin):
+    if not (model.can_encode or model.can_sample):
         raise InputError(
             f"{model_path}: `tfgen evaluate` measures autoencoders and generative models; for "
             f"a {type(model).__name__} use `tfgen attack` (robustness) or its training logs."

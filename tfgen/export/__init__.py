@@ -1,6 +1,5 @@
 """SavedModel export for TF Serving."""
 
-from tfgen.export.checks import DEFAULT_MAX_BATCH, check_max_batch, check_model_name
 from tfgen.export.saved_model import (
     METADATA_FILE,
     STAGING_PREFIX,
@@ -13,6 +12,7 @@ from tfgen.export.saved_model import (
     verify_savedmodel,
 )
 from tfgen.export.signatures import build_archive
+from tfgen.ops.serving import DEFAULT_MAX_BATCH, check_max_batch, check_model_name
 
 __all__ = [
     "DEFAULT_MAX_BATCH",

@@ -4,13 +4,12 @@ Atomic: the SavedModel is written to a staging folder whose name is not an integ
 ignores it), reloaded and every signature called once, made world-readable, and only then
 renamed to its version number. `saved_models/` never holds a partial version.
 
-Serialized: an export (or a Pusher) holds an exclusive lock on `<base>/<name>/.lock` from
+Serialized: an export (or a Pusher) holds an exclusive lock on `<base>/<name>/.tfgen.lock` from
 staging to publish, so two exports of one name cannot race for a version number, and staging
 folders left by a killed export can be removed safely under the lock.
 """
 
 import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -21,11 +20,11 @@ import numpy as np
 import tensorflow as tf
 
 import tfgen
-from tfgen.export.checks import DEFAULT_MAX_BATCH, check_max_batch, check_model_name
 from tfgen.export.signatures import build_archive
+from tfgen.ops.serving import DEFAULT_MAX_BATCH, check_max_batch, check_model_name
+from tfgen.utils.io import locked_folder, remove_stale_temporaries
 
 METADATA_FILE = "assets.extra/tfgen.json"  # TF Serving ignores assets.extra/ (but warmup data)
-LOCK_FILE = ".lock"  # not an integer: TF Serving ignores it
 STAGING_PREFIX = ".staging-"
 
 
@@ -73,22 +72,12 @@ def export_model(
 
 @contextlib.contextmanager
 def model_lock(model_dir):
-    """Holds an exclusive `flock` on `model_dir/.lock` (creating `model_dir`), then removes
-    the staging folders that killed exports left: under the lock no live one exists.
-
-    The lock is released when the process exits, however it dies. The lock file stays: a
-    removed lock file could let two processes lock two different files.
-    """
-    model_dir = Path(model_dir)
-    model_dir.mkdir(parents=True, exist_ok=True)
-    fd = os.open(model_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        for stale in model_dir.glob(f"{STAGING_PREFIX}*"):
-            shutil.rmtree(stale, ignore_errors=True)
-        yield model_dir
-    finally:
-        os.close(fd)  # releases the lock
+    """Holds the exclusive lock on `model_dir` (creating it; waiting for a concurrent export
+    of the same name), then removes the staging folders that killed exports left: under the
+    lock no live one exists. See `tfgen.utils.io.locked_folder`."""
+    with locked_folder(model_dir, purpose="export", wait=True):
+        remove_stale_temporaries(model_dir, (f"{STAGING_PREFIX}*",))
+        yield Path(model_dir)
 
 
 def next_version(model_dir):

@@ -3,14 +3,14 @@ are a public API.
 
 Each model family owns its endpoints (`serving_endpoints(max_batch)` on
 `tfgen.models.base.LatentImageModelMixin`, `AutoencoderMixin`, the classifier and the
-conditional GAN), built from the in-graph checks of `tfgen.export.checks`; this module only
+conditional GAN), built from the in-graph checks of `tfgen.ops.serving`; this module only
 asks the model for them, orders them and tracks the sub-models they read.
 """
 
 import keras
 
 from tfgen.errors import InputError
-from tfgen.export.checks import DEFAULT_MAX_BATCH, check_max_batch
+from tfgen.ops.serving import DEFAULT_MAX_BATCH, check_max_batch
 
 # The first present is serving_default: classify for classifiers, reconstruct for
 # autoencoders, sample for GANs.

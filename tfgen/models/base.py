@@ -8,8 +8,8 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.errors import InputError
-from tfgen.export.checks import Endpoint, checked_images, checked_latents, checked_seeds
 from tfgen.ops.sampling import latents_from_seeds, seed_range
+from tfgen.ops.serving import Endpoint, checked_images, checked_latents, checked_seeds
 
 _CHUNK = 256  # images per forward pass when processing many
 
@@ -36,6 +36,7 @@ SAMPLE = "sample"  # draws images from a latent prior: generate(z), sample(seed,
 ENCODE = "encode"  # maps images to codes and back: encode, decode, reconstruct
 CLASSIFY = "classify"  # labels images: classify
 CONDITIONAL = "conditional"  # its images depend on a class label (`num_classes` of them)
+DISCRIMINATE = "discriminate"  # scores images real vs generated: discriminator_scores(images)
 
 
 class ServableMixin:
@@ -65,9 +66,13 @@ class ServableMixin:
     def is_conditional(self):
         return CONDITIONAL in self.capabilities
 
+    @property
+    def can_discriminate(self):
+        return DISCRIMINATE in self.capabilities
+
     def serving_endpoints(self, max_batch):
         """{signature name: Endpoint}: each endpoint refuses an empty batch and one of more
-        than `max_batch` rows before it computes anything (see `tfgen.export.checks`)."""
+        than `max_batch` rows before it computes anything (see `tfgen.ops.serving`)."""
         return {}
 
 

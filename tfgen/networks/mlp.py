@@ -1,4 +1,4 @@
-"""The original GAN (Goodfellow et al. 2014) with multilayer-perceptron networks.
+"""The networks of the original GAN (Goodfellow et al. 2014): multilayer perceptrons.
 
 Dense layers keep Keras' default Glorot (Xavier) uniform initialisation (Glorot and Bengio
 2010), which keeps activation variances steady through the layers.
@@ -9,9 +9,6 @@ import math
 import keras
 from keras import layers
 
-from tfgen.config import GANOptions, build_options
-from tfgen.models.gan.gan import GAN
-from tfgen.models.gan.options import compiled_adversarial
 from tfgen.networks.architecture import batch_norm, check_widths
 
 
@@ -43,15 +40,3 @@ def build_mlp_discriminator(image_shape, widths=(512, 256), dropout=0.3, name="d
             x = layers.Dropout(dropout)(x)
     logits = layers.Dense(1, dtype="float32", name="logits")(x)
     return keras.Model(images, logits, name=name)
-
-
-def build_gan(image_shape, options=None, **settings):
-    """A compiled GAN with MLP generator and discriminator; `options` a
-    `tfgen.config.GANOptions` (None: defaults), with `settings` applied on top."""
-    o = build_options(GANOptions, options, settings)
-    return compiled_adversarial(
-        GAN,
-        build_mlp_generator(image_shape, o.latent_dim, o.g_widths),
-        build_mlp_discriminator(image_shape, o.d_widths, o.d_dropout),
-        o,
-    )

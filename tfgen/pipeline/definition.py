@@ -6,7 +6,7 @@ import copy
 from kfp import dsl
 
 from tfgen.errors import InputError
-from tfgen.export.checks import check_model_name
+from tfgen.ops.serving import check_model_name
 from tfgen.pipeline.components import (
     Evaluator,
     ExampleGen,

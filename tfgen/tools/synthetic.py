@@ -41,7 +41,7 @@ def generate_dataset(model, n, out, seed=0, truncation=1.0, per_class=False):
 
 
 def _draw(model, n, seed, truncation, per_class):
-    num_classes = getattr(model, "num_classes", None)
+    num_classes = model.num_classes if model.is_conditional else None
     if per_class and num_classes is None:
         raise InputError(
             f"--per-class needs a conditional model (cgan); this is a {type(model).__name__}."

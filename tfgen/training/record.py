@@ -41,7 +41,9 @@ class RunRecord:
     Attributes:
         model: the model's catalogue name ("dcgan").
         data: the data source string, as given to `train`.
-        hparams: the model's hyperparameters (JSON values; fixed once the run starts).
+        hparams: the model settings given (JSON values; fixed once the run starts).
+        settings: every setting of the model as resolved (the given ones and the defaults),
+            empty in records written before it was kept.
         batch_size: the global batch size.
         seed: the run's seed (initialisation, split, shuffle, noise).
         validation_split: the fraction held out, or None.
@@ -63,6 +65,7 @@ class RunRecord:
     data_options: dict
     runtime: dict
     tfgen_version: str
+    settings: dict = field(default_factory=dict)
     epochs: int = 0
     last_logs: dict = field(default_factory=dict)
     early_stopping: dict | None = None

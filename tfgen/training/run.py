@@ -8,7 +8,6 @@ temporary files killed runs left. Running `train` again on the same folder resum
 checkpoint up to `epochs`.
 """
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field
@@ -32,8 +31,14 @@ from tfgen.callbacks import (
 from tfgen.callbacks.checkpoint import copy_best
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
-from tfgen.models import MODELS, build_model, get_spec, hparam_defaults, load_model
-from tfgen.models.base import AutoencoderMixin, LatentImageModelMixin
+from tfgen.models import (
+    MODELS,
+    build_model,
+    get_spec,
+    hparam_defaults,
+    load_model,
+    resolve_settings,
+)
 from tfgen.runtime import Runtime, start_runtime, worker_role
 from tfgen.training.record import STATE_COPY, RunRecord, read_record
 from tfgen.utils.io import locked_folder, remove_stale_temporaries
@@ -143,13 +148,16 @@ def train(
     # every worker saves (Keras's rule), but only the chief into the run's own folder; each
     # worker locks its own folder, so no two processes ever wait on one another's lock
     paths = RunPaths(Path(workdir) if chief else Path(workdir) / "workers" / task)
-    hparams = json.loads(json.dumps(hparams or {}))  # as stored in the run record
+    hparams = dict(hparams or {})
     if "seed" in hparam_defaults(model_name):
         hparams.setdefault("seed", seed)
+    settings = resolve_settings(model_name, hparams)  # refuses a bad value before any work
+    hparams = {k: settings[k] for k in hparams}  # as given, normalised (8.0 -> 8)
     fresh = RunRecord(
         model=model_name,
         data=data,
         hparams=hparams,
+        settings=settings,
         batch_size=batch_size,
         seed=seed,
         validation_split=split,
@@ -282,9 +290,9 @@ def _callbacks(model, paths, preview, budget, stopper, record, monitor, chief):
             keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
             ImageSummaries(paths.logs, batch=images),
         ]
-    if chief and isinstance(model, AutoencoderMixin):
+    if chief and model.can_encode:
         callbacks.append(LatentProjector(paths.logs, images, labels))
-    if monitor and hasattr(model, "discriminator") and isinstance(model, LatentImageModelMixin):
+    if monitor and model.can_discriminate and model.can_sample:
         callbacks.append(TrainingHealthMonitor(paths.logs, images, labels))
     return [
         *callbacks,
@@ -434,9 +442,8 @@ def _check_same_run(record, model_name, hparams, workdir, runtime):
             f"{workdir} holds a {record.model!r} run; resuming it as {model_name!r} is not "
             "possible. Use another --workdir."
         )
-    changed = {
-        k: (record.hparams.get(k), v) for k, v in hparams.items() if record.hparams.get(k) != v
-    }
+    saved = record.settings or record.hparams  # every resolved setting, where recorded
+    changed = {k: (saved.get(k), v) for k, v in hparams.items() if saved.get(k) != v}
     saved_precision = record.runtime.get("precision", "float32")
     if saved_precision != runtime.precision:  # the layers' dtype policies are saved with them
         changed["precision"] = (saved_precision, runtime.precision)

@@ -55,33 +55,38 @@ def write_json_atomic(path, obj):
 
 
 @contextlib.contextmanager
-def locked_folder(folder, purpose="run"):
+def locked_folder(folder, purpose="run", wait=False):
     """Holds an exclusive OS lock on `folder` (creating it) for the duration of the block.
 
     The lock is `fcntl.flock` on `folder/.tfgen.lock`, held by an open file descriptor: the
     kernel releases it when the process exits in any way, SIGKILL included, so a dead holder
     never leaves the folder locked. The holder's PID is written into the file for the message
     a second process gets. The file itself is left in place (unlinking a lock file races with
-    a process that has just opened it). Local file systems only: flock over NFS may not exclude.
+    a process that has just opened it), except when the block fails in a folder this call
+    created and nothing but the lock is in it: a refused run leaves nothing behind. Local file
+    systems only: flock over NFS may not exclude.
 
     Args:
         folder: the folder to lock.
         purpose: what holds it, for the message ("run", "export").
+        wait: block until the holder releases the lock instead of refusing at once.
 
     Raises:
-        InputError: another process holds the lock; the message names the folder and its PID.
+        InputError: another process holds the lock (and `wait` is False); the message names
+            the folder and its PID.
 
     Example:
         with locked_folder("runs/dcgan"):
             ...  # nobody else writes here meanwhile
     """
     folder = Path(folder)
+    created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LOCK_FILE
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             raise InputError(
                 f"{folder} is in use by another tfgen {purpose} (PID {_holder(path)}); "
@@ -89,7 +94,13 @@ def locked_folder(folder, purpose="run"):
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
-        yield path
+        try:
+            yield path
+        except BaseException:
+            if created and [p.name for p in folder.iterdir()] == [LOCK_FILE]:
+                path.unlink()
+                folder.rmdir()
+            raise
         os.ftruncate(fd, 0)  # still held: nobody reads a PID that is gone
     finally:
         os.close(fd)  # releases the lock

@@ -6,13 +6,13 @@ import tensorflow as tf
 
 from tfgen.config import CGANOptions, build_options
 from tfgen.errors import InputError
-from tfgen.export.checks import Endpoint, checked_labels, checked_latents, checked_seeds
 from tfgen.models.base import CONDITIONAL, in_chunks, latent_spec, seed_specs
 from tfgen.models.gan.gan import GAN
 from tfgen.models.gan.options import compiled_adversarial
 from tfgen.networks.dcgan_discriminator import build_discriminator
 from tfgen.networks.dcgan_generator import build_generator
 from tfgen.ops.sampling import latents_from_seeds, seed_range
+from tfgen.ops.serving import Endpoint, checked_labels, checked_latents, checked_seeds
 from tfgen.utils.images import image_grid
 
 

@@ -14,7 +14,6 @@ from tfgen.config import (
     constructor_options,
 )
 from tfgen.errors import InputError
-from tfgen.export.checks import Endpoint, checked_images
 from tfgen.models.base import (
     CLASSIFY,
     ServableMixin,
@@ -27,6 +26,7 @@ from tfgen.models.optimizers import adam, apply_update
 from tfgen.networks.architecture import batch_norm, check_widths
 from tfgen.networks.encoder import conv_strides
 from tfgen.ops.adversarial import classifier_loss, fgsm
+from tfgen.ops.serving import Endpoint, checked_images
 from tfgen.utils.images import UNIT_RANGE, image_grid
 
 SUBMODELS = ("network",)

@@ -7,6 +7,7 @@ import tensorflow as tf
 from tfgen.config import AdversarialGame, constructor_options
 from tfgen.losses import ADVERSARIAL_LOSSES, gradient_penalty, r1_penalty
 from tfgen.models.base import (
+    DISCRIMINATE,
     LatentImageModelMixin,
     deserialize_submodels,
     in_chunks,
@@ -109,6 +110,10 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
         if self.gradient_penalty or self.r1_gamma:
             self.trackers["d_penalty"] = keras.metrics.Mean(name="d_penalty")
         self.built = True  # the sub-models are built functional models
+
+    @property
+    def capabilities(self):
+        return super().capabilities | {DISCRIMINATE}
 
     @property
     def game(self):

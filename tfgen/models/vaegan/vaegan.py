@@ -11,6 +11,7 @@ import tensorflow as tf
 from tfgen.config import VAEGANGame, VAEGANOptions, build_options, constructor_options
 from tfgen.losses import ADVERSARIAL_LOSSES, bernoulli_nll, gaussian_kl
 from tfgen.models.base import (
+    DISCRIMINATE,
     AutoencoderMixin,
     LatentImageModelMixin,
     deserialize_submodels,
@@ -77,6 +78,10 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
             )
         }
         self.built = True
+
+    @property
+    def capabilities(self):
+        return super().capabilities | {DISCRIMINATE}
 
     @property
     def game(self):
