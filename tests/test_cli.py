@@ -104,6 +104,7 @@ def test_export_writes_next_version(trained_gan, tmp_path, capsys):
     assert "saved_model_cli show" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_rerun_resumes_then_has_nothing_to_do(tmp_path, capsys):
     workdir = tmp_path / "run"
     args = ["train", "dcgan", "--data", "digits", "--workdir", workdir, *TINY_GAN]
@@ -261,6 +262,7 @@ def test_console_script_help_for_every_verb():
     assert result.returncode == 2 and "the following arguments are required" in result.stderr
 
 
+@pytest.mark.slow
 def test_sample_grid_values_match_the_model(trained_gan, tmp_path):
     from tfgen.models import load_model
     from tfgen.utils.images import image_grid, to_uint8

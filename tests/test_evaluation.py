@@ -65,6 +65,7 @@ def runs(tmp_path_factory):
     return root
 
 
+@pytest.mark.slow
 def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
     report = evaluate(
         runs / "ae" / "model.keras", "digits", json_path=tmp_path / "r.json", anomaly_classes=[9]
@@ -92,6 +93,7 @@ def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
     assert len(nines) == 180
 
 
+@pytest.mark.slow
 def test_denoising_section(runs, tmp_path):
     report = evaluate(runs / "dae" / "model.keras", "digits", json_path=tmp_path / "d.json")
     section = report["denoising"]
@@ -158,6 +160,7 @@ def test_other_data_is_scored_whole(runs, tmp_path):
     assert report["data"]["images"] == 100 and "all of digits" in report["data"]["scored"]
 
 
+@pytest.mark.slow
 def test_cli_evaluate_and_its_errors(runs, tmp_path, capsys):
     ae = ["evaluate", "--model", runs / "ae" / "model.keras", "--data", "digits"]
     assert tfgen(*ae, "--json", tmp_path / "c.json", "--anomaly-classes", "9") == 0
@@ -176,6 +179,7 @@ def test_cli_evaluate_and_its_errors(runs, tmp_path, capsys):
     assert "samples: fid" in out and "real-vs-real floor: fid" in out
 
 
+@pytest.mark.slow
 def test_gan_sample_metrics_with_the_real_floor(runs, tmp_path):
     features = f"classifier:{runs / 'exports' / 'digits_classifier'}"
     report = evaluate(
@@ -211,6 +215,7 @@ def test_default_features_find_the_newest_exported_classifier(runs, tmp_path):
         default_features(gan, base=tmp_path)
 
 
+@pytest.mark.slow
 def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsys):
     assert (
         tfgen(

@@ -57,6 +57,7 @@ def held_out_digits():
     return load_examples("digits", pixel_range=(0, 1), validation_split=0.1, subset="validation")[0]
 
 
+@pytest.mark.slow
 def test_discriminator_tells_its_generator_from_held_out_digits(trained):
     from tfgen.models import load_model
 
@@ -72,6 +73,7 @@ def test_discriminator_tells_its_generator_from_held_out_digits(trained):
     np.testing.assert_allclose(probabilities, 1 / (1 + np.exp(-real_scores[:5])), rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_detect_command_scores_files_and_compares_folders(trained, tmp_path, capsys):
     model = trained / "dcgan" / "model.keras"
     assert tfgen("generate", "--model", model, "--n", 60, "--out", tmp_path / "fake") == 0
@@ -121,6 +123,7 @@ def test_synthetic_folder_and_tfrecord_read_back_with_labels(trained, tmp_path):
         generate_dataset(gan, 3, tmp_path / "x", per_class=True)
 
 
+@pytest.mark.slow
 def test_sample_views(trained, tmp_path, capsys):
     gan, cgan = trained / "dcgan" / "model.keras", trained / "cgan" / "model.keras"
     cases = [

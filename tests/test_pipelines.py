@@ -47,6 +47,7 @@ def run_pipeline(name, tmp_path, *settings):
     return result, (runs[-1] if runs else None)
 
 
+@pytest.mark.slow
 def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     quick = [
         "trainer.epochs=15",
@@ -83,6 +84,7 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     assert sorted(p.name for p in version.parent.iterdir()) == [".tfgen.lock", "1"]  # + push lock
 
 
+@pytest.mark.slow
 def test_corrupt_data_stops_the_run_at_the_example_validator(tmp_path):
     blank = np.zeros((2000, 8, 8, 1), np.uint8)  # an all-black export: one image, 2000 times
     np.savez(tmp_path / "broken.npz", x=blank, y=np.arange(2000) % 10)
@@ -96,7 +98,14 @@ def test_corrupt_data_stops_the_run_at_the_example_validator(tmp_path):
     assert not (run / "trainer").exists() and not (tmp_path / "saved_models").exists()
 
 
-@pytest.mark.parametrize("name", ["dcgan_digits", "dcgan_mnist", "vae_digits"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dcgan_digits",
+        pytest.param("dcgan_mnist", marks=pytest.mark.slow),
+        pytest.param("vae_digits", marks=pytest.mark.slow),
+    ],
+)
 def test_compiled_yaml_is_valid_and_names_every_component(tmp_path, name):
     from kfp import components
 

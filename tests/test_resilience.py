@@ -9,6 +9,7 @@ import textwrap
 import time
 
 import numpy as np
+import pytest
 
 from tests.conftest import run_python
 
@@ -52,6 +53,7 @@ def start_and_kill_midway(code, tmp_path):
     process.wait()
 
 
+@pytest.mark.slow
 def test_an_export_killed_midway_leaves_no_partial_version(tmp_path):
     code = (
         HANG_AFTER.format(module="tfgen.export.saved_model", function="verify_savedmodel")
@@ -80,6 +82,7 @@ export_model(gan, "dcgan", base="saved_models")
     assert sorted(p.name for p in model_dir.iterdir()) == [".tfgen.lock", "1"]  # stale staging gone
 
 
+@pytest.mark.slow
 def test_a_checkpoint_killed_midway_keeps_the_last_good_one(tmp_path):
     train = """
 import sys
@@ -122,6 +125,7 @@ np.savez("weights.npz", *[w.numpy() for w in model.weights])
 """
 
 
+@pytest.mark.slow
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tmp_path):
     """SIGKILL in epoch 2, then the same command: both optimizers, the EMA weights, the step
     counters (the noise's source) and the data order carry on as if nothing had happened."""

@@ -159,6 +159,7 @@ def _weights(workdir):
         return [saved[k] for k in sorted(saved.files, key=lambda k: int(k.split("_")[1]))]
 
 
+@pytest.mark.slow
 def test_mirrored_on_two_cpus_makes_the_one_device_update(tmp_path):
     """56 steps of a DCGAN (batch norm, EMA) on 2 replicas of 16 images each end where one
     device with batches of 32 ends: the losses are averaged over the global batch, batch norm
@@ -175,6 +176,7 @@ def _free_port():
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_workers_train_one_model(tmp_path):
     """MultiWorkerMirroredStrategy across two processes on localhost: both end with the same
     weights, and only the chief writes into the run's folder and TensorBoard logs."""
@@ -207,6 +209,7 @@ def test_two_workers_train_one_model(tmp_path):
     assert (workdir / "logs").is_dir() and not (workdir / "workers" / "worker-1" / "logs").exists()
 
 
+@pytest.mark.slow
 def test_deterministic_runs_are_bit_identical(tmp_path):
     first = _weights(_train_fresh(tmp_path, "a", "one_device", deterministic=True))
     second = _weights(_train_fresh(tmp_path, "b", "one_device", deterministic=True))

@@ -205,6 +205,7 @@ def test_bad_name_rejected(gan, tmp_path):
         export_model(gan, "../escape", base=tmp_path)
 
 
+@pytest.mark.slow
 def test_autoencoder_export_and_encoder_only(tmp_path):
     from tfgen.models import build_model
 
@@ -234,6 +235,7 @@ def test_encoder_only_needs_an_encoder(gan, tmp_path):
         export_model(gan, "gan", base=tmp_path, encoder_only=True)
 
 
+@pytest.mark.slow
 def test_conditional_gan_export_takes_labels_and_ema_is_served(tmp_path):
     from tfgen.models import build_model
 
@@ -284,6 +286,7 @@ def test_conditional_gan_export_takes_labels_and_ema_is_served(tmp_path):
     assert metadata["num_classes"] == 10 and metadata["truncation_method"] == "resample"
 
 
+@pytest.mark.slow
 def test_vaegan_exports_autoencoder_and_generator_signatures(tmp_path):
     from tfgen.models import build_model
 

@@ -19,6 +19,7 @@ from tfgen.models.vae import build_vae
 MAX = 8  # small, to keep requests cheap
 
 
+@pytest.mark.slow
 def test_vae_signatures_refuse_oversized_and_empty_batches(tmp_path):
     vae = build_vae((8, 8, 1), latent_dim=3, architecture="dense", hidden=16)
     path = export_model(vae, "vae", base=tmp_path / "models", max_batch=MAX)

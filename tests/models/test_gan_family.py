@@ -85,6 +85,7 @@ def test_ema_update_follows_the_warmed_up_decay():
     assert not gan.ema_generator.trainable and gan.sampling_generator is gan.ema_generator
 
 
+@pytest.mark.slow
 def test_ema_state_is_saved_and_sampling_uses_it(tmp_path):
     gan = tiny("dcgan", ema_decay=0.9)
     gan.fit(digits(gan).take(4), epochs=1, verbose=0)

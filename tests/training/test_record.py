@@ -118,6 +118,7 @@ train("ae", "digits", epochs=2, workdir="run", batch_size=256, verbose=0,
 """
 
 
+@pytest.mark.slow
 def test_a_kill_between_checkpoint_and_copy_resumes_exactly(tmp_path):
     script = tmp_path / "job.py"
     script.write_text(KILLED_AFTER_THE_RENAME.replace("{AE}", repr(AE)))
