@@ -3,6 +3,8 @@
 
 import argparse
 
+from tfgen.cli.arguments import positive_int
+
 DEFAULT_MAX_BATCH = 1024  # tfgen.export.DEFAULT_MAX_BATCH; not imported: --help stays instant
 
 
@@ -27,7 +29,7 @@ def add_parser(verbs):
     )
     p.add_argument(
         "--max-batch",
-        type=_positive_int,
+        type=positive_int,
         default=DEFAULT_MAX_BATCH,
         metavar="N",
         help="the most rows one request may carry; larger and empty requests get an "
@@ -44,16 +46,6 @@ def _model_name(text):
         return check_model_name(text)
     except InputError as e:
         raise argparse.ArgumentTypeError(str(e)) from None
-
-
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, received {text!r}")
-    return value
 
 
 def run(args):
