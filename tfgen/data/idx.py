@@ -2,6 +2,11 @@
 
 Format (LeCun's MNIST page): 2 zero bytes, a type code, the number of dimensions, then one
 big-endian uint32 per dimension and the data in C order.
+
+Splits: in a folder, files named `train-*` form the train split and `t10k-*` (or `test-*`) the
+test split. A folder holding both gives the train split unless the test split is asked for
+(`FOLDER:test`); the two are never mixed. A folder holding one split (or other prefixes) gives
+all its image files.
 """
 
 import gzip
@@ -17,6 +22,8 @@ from tfgen.errors import InputError
 
 _TYPE_CODES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 _IMAGES_RE = re.compile(r"^(?P<prefix>.+)-images[.-]idx3-ubyte(?P<gz>\.gz)?$")
+SPLITS = ("train", "test")
+_SPLIT_OF_PREFIX = {"train": "train", "t10k": "test", "test": "test"}
 
 
 def is_idx_path(path: Path) -> bool:
@@ -55,14 +62,33 @@ def read_idx_file(path) -> np.ndarray:
     return np.frombuffer(raw, dtype, offset=header).reshape(dims)
 
 
-def read_idx(source, path: Path):
-    """Reads every IDX images file at `path` (a file or a folder) with its matching labels.
+def idx_splits(folder: Path) -> dict:
+    """{"train": [image files], "test": [image files]} of a folder, by file-name prefix.
 
-    Several image files in one folder (e.g. `train-` and `t10k-`) are concatenated in name order.
+    Only the splits present are keys; files with other prefixes belong to no split.
     """
-    image_files = (
-        [path] if path.is_file() else sorted(p for p in path.iterdir() if _IMAGES_RE.match(p.name))
-    )
+    splits = {}
+    for p in sorted(folder.iterdir()):
+        m = _IMAGES_RE.match(p.name)
+        if m and m["prefix"] in _SPLIT_OF_PREFIX:
+            splits.setdefault(_SPLIT_OF_PREFIX[m["prefix"]], []).append(p)
+    return splits
+
+
+def read_idx(source, path: Path, split=None):
+    """Reads the IDX images at `path` (a file or a folder) with their matching labels.
+
+    Args:
+        source: the source string, for messages and `SourceInfo`.
+        path: an images file or a folder of them.
+        split: "train" or "test": only that split's files (see the module docstring); None
+            gives the train split of a folder holding both, else all its image files (several
+            are concatenated in name order).
+
+    Raises:
+        InputError: a bad split name, a split the folder does not hold, or bad files.
+    """
+    image_files = _image_files(source, path, split)
     images, labels, with_labels = [], [], []
     for image_file in image_files:
         x = read_idx_file(image_file)
@@ -92,6 +118,30 @@ def read_idx(source, path: Path):
         kind="idx",
         where=str(path),
     )
+
+
+def _image_files(source, path, split):
+    if split is not None and split not in SPLITS:
+        raise InputError(f"{source}: split must be one of {list(SPLITS)}. Received: {split!r}")
+    if path.is_file():
+        if split is not None:
+            raise InputError(
+                f"{source}: a split can be chosen only for a folder of IDX files, not for the "
+                f"single file {path}. Received: split={split!r}"
+            )
+        return [path]
+    every = sorted(p for p in path.iterdir() if _IMAGES_RE.match(p.name))
+    splits = idx_splits(path)
+    if split is None:
+        return splits["train"] if len(splits) == 2 else every
+    if split not in splits:
+        held = sorted(splits) or "none (no train-/t10k- file names)"
+        raise InputError(
+            f"{source}: no {split} split in {path}: expected {split}-images-idx3-ubyte[.gz]"
+            f"{' or t10k-images-idx3-ubyte[.gz]' if split == 'test' else ''}. "
+            f"Splits it holds: {held}. Received: {[p.name for p in every]}"
+        )
+    return splits[split]
 
 
 def _matching_labels(image_file: Path):

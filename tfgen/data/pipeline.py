@@ -5,7 +5,7 @@ import tensorflow as tf
 
 from tfgen.data.arrays import ImageArrays
 from tfgen.data.images import convert_channels
-from tfgen.data.sources import is_tfds_source, read_arrays
+from tfgen.data.sources import is_tfds_source, named_not_found, read_arrays, tfds_fallback
 from tfgen.data.tfds_source import parse_tfds_source, read_tfds
 from tfgen.errors import InputError
 from tfgen.utils.images import TANH_RANGE
@@ -35,7 +35,8 @@ def load_dataset(
     """Turns a source string into a batched `tf.data.Dataset` of images (and labels).
 
     Args:
-        source: "digits", "tfds:NAME[:SPLIT]", an IDX folder/file, an .npz file, an image folder
+        source: "digits", "mnist[:test]", "fashion_mnist[:test]", "tfds:NAME[:SPLIT]", an IDX
+            folder/file (FOLDER:test for its test split), an .npz file, an image folder
             or TFRecord files (see `tfgen.data.sources.SOURCE_FORMS`).
         batch_size: images per batch.
         pixel_range: (low, high) that pixels are scaled to: (-1, 1) for tanh generators,
@@ -69,8 +70,14 @@ def load_dataset(
     """
     _check_args(batch_size, pixel_range, validation_split, subset, channels, classes)
     image_size = _as_size(image_size)
-    if is_tfds_source(source):
-        parts, info = _tfds_parts(source, validation_split, subset, tfds_data_dir)
+    fallback = tfds_fallback(source)  # a named dataset with no local copy of its split
+    if is_tfds_source(source) or fallback:
+        try:
+            parts, info = _tfds_parts(fallback or source, validation_split, subset, tfds_data_dir)
+        except InputError as e:
+            if fallback is None:
+                raise
+            raise named_not_found(source, e) from e
         _check_labelled(info, classes)
         _check_tfds_classes(info, classes)
         parts = [(_keep_classes(ds, classes), training) for ds, training in parts]
