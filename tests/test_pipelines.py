@@ -103,6 +103,7 @@ def test_corrupt_data_stops_the_run_at_the_example_validator(tmp_path):
     [
         "dcgan_digits",
         pytest.param("dcgan_mnist", marks=pytest.mark.slow),
+        pytest.param("dcgan_fashion", marks=pytest.mark.slow),
         pytest.param("vae_digits", marks=pytest.mark.slow),
     ],
 )

@@ -1,5 +1,6 @@
 """Wires the components into ingest -> validate -> train -> evaluate -> infra-validate -> push,
-from one config. The ready pipelines (dcgan_digits, dcgan_mnist, vae_digits) are configs."""
+from one config. The ready pipelines (dcgan_digits, dcgan_fashion, dcgan_mnist, vae_digits) are
+configs."""
 
 import copy
 

@@ -3,7 +3,7 @@
 import copy
 import importlib
 
-PIPELINES = ("dcgan_digits", "dcgan_mnist", "vae_digits")
+PIPELINES = ("dcgan_digits", "dcgan_fashion", "dcgan_mnist", "vae_digits")
 
 
 def load_config(name):
