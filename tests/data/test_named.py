@@ -133,3 +133,27 @@ def test_cli_refuses_a_bad_split_in_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("tfgen train: error: ") and err.count("\n") == 1, err
     assert "fashion_mnist:bogus" in err and not workdir.exists()
+
+
+def test_test_split_of_a_train_source(data_dir, tmp_path):
+    from tfgen.data import test_split_of
+
+    folder = data_dir / "fashion-mnist"
+    assert test_split_of("fashion_mnist") == "fashion_mnist:test"
+    assert test_split_of("fashion_mnist:train") == "fashion_mnist:test"
+    assert test_split_of("fashion_mnist:test") is None
+    assert test_split_of(str(folder)) == f"{folder}:test"
+    assert test_split_of(f"{folder}:train") == f"{folder}:test"
+    assert test_split_of(str(data_dir / "mnist")) is None  # its only split
+    assert test_split_of("digits") is None and test_split_of("tfds:mnist") is None
+
+
+def test_evaluate_defaults_to_the_test_split_of_the_runs_data(monkeypatch):
+    from tfgen.evaluation import data as evaluation_data
+
+    runs = {"fashion": {"data": "fashion_mnist"}, "digits": {"data": "digits"}, "none": None}
+    monkeypatch.setattr(evaluation_data, "run_state_of", runs.get)
+    assert evaluation_data.default_source("fashion") == "fashion_mnist:test"
+    assert evaluation_data.default_source("digits") == "digits"  # its held-out split is scored
+    with pytest.raises(InputError, match=r"none: no run record .*--data SOURCE"):
+        evaluation_data.default_source("none")

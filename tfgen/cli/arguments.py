@@ -4,14 +4,15 @@ import argparse
 import json
 
 SOURCE_HELP = (
-    "'digits', 'tfds:NAME[:SPLIT]', an MNIST IDX folder, an .npz file, an image folder, or "
+    "'digits', 'fashion_mnist[:test]', 'mnist[:test]', 'tfds:NAME[:SPLIT]', an MNIST IDX folder "
+    "(FOLDER:test for its test split), an .npz file, an image folder, or "
     "TFRecord files"
 )
 
 
-def add_data_arguments(parser, required=True):
+def add_data_arguments(parser, required=True, help=SOURCE_HELP):
     """--data plus the options that shape what is read from it."""
-    parser.add_argument("--data", required=required, metavar="SOURCE", help=SOURCE_HELP)
+    parser.add_argument("--data", required=required, metavar="SOURCE", help=help)
     parser.add_argument(
         "--classes",
         type=class_list,

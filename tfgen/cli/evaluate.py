@@ -14,7 +14,12 @@ def add_parser(verbs):
         ),
     )
     p.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
-    add_data_arguments(p)
+    add_data_arguments(
+        p,
+        required=False,
+        help="what to score (default: the test split of the model's training data when it has "
+        "one, e.g. fashion_mnist -> fashion_mnist:test; else that data's held-out split)",
+    )
     p.add_argument("--json", required=True, metavar="FILE", help="the JSON report to write")
     p.add_argument(
         "--anomaly-classes",
@@ -88,10 +93,11 @@ def add_parser(verbs):
 def run(args):
     from tfgen.cli.arguments import data_options
     from tfgen.evaluation import evaluate
+    from tfgen.evaluation.data import default_source
 
     report = evaluate(
         args.model,
-        args.data,
+        args.data or default_source(args.model),
         json_path=args.json,
         anomaly_classes=args.anomaly_classes,
         anomaly_score=args.anomaly_score,

@@ -6,7 +6,7 @@ from tfgen.data.pipeline import (
     load_examples,
     to_model_pixels,
 )
-from tfgen.data.sources import SOURCE_FORMS, read_arrays
+from tfgen.data.sources import SOURCE_FORMS, read_arrays, test_split_of
 from tfgen.data.tfrecord import write_tfrecord
 from tfgen.utils.images import TANH_RANGE, UNIT_RANGE
 
@@ -19,6 +19,7 @@ __all__ = [
     "load_dataset",
     "load_examples",
     "read_arrays",
+    "test_split_of",
     "to_model_pixels",
     "write_tfrecord",
 ]

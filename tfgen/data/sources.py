@@ -4,7 +4,7 @@ from pathlib import Path
 
 from tfgen.data.digits import read_digits
 from tfgen.data.folder import read_image_folder
-from tfgen.data.idx import SPLITS, is_idx_path, read_idx
+from tfgen.data.idx import SPLITS, idx_splits, is_idx_path, read_idx
 from tfgen.data.named import find_named, not_found_error, parse_named_source, tfds_source
 from tfgen.data.npz import read_npz
 from tfgen.data.tfrecord import is_tfrecord_path, read_tfrecords
@@ -37,6 +37,27 @@ def named_not_found(source, tfds_error):
     name, split = parse_named_source(source)
     _, places = find_named(name, split)
     return not_found_error(source, name, split, places, tfds_error)
+
+
+def test_split_of(source):
+    """The source of `source`'s test split, when `source` is the train split of a source that
+    has one: "fashion_mnist" -> "fashion_mnist:test", an IDX folder holding train- and t10k-
+    files (or "FOLDER:train") -> "FOLDER:test". None for any other source (TFDS sources
+    included: their splits are not probed).
+
+    Raises:
+        InputError: a named dataset with a bad split.
+    """
+    named = parse_named_source(source)
+    if named is not None:
+        return f"{source.partition(':')[0]}:test" if named[1] == "train" else None
+    if not isinstance(source, str) or is_tfds_source(source):
+        return None
+    folder = source[: -len(":train")] if source.endswith(":train") else source
+    path = Path(folder).expanduser()
+    if path.is_dir() and is_idx_path(path) and {"train", "test"} <= set(idx_splits(path)):
+        return f"{folder}:test"
+    return None
 
 
 def read_arrays(source: str, *, image_size=None, channels=None, skip_errors=False):

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfgen.data import load_examples, read_arrays
+from tfgen.data import load_examples, read_arrays, test_split_of
 from tfgen.errors import InputError
 from tfgen.training import run_state_of
 
@@ -18,6 +18,23 @@ class EvaluationData:
     is_anomaly: np.ndarray | None
     description: str
     warnings: list
+
+
+def default_source(model_path):
+    """What to evaluate on when no data is given: the test split of the run's data when that
+    source has one (e.g. "fashion_mnist" -> "fashion_mnist:test"), else the run's data itself
+    (whose held-out split is then scored).
+
+    Raises:
+        InputError: the model has no run record to take the data from.
+    """
+    state = run_state_of(model_path)
+    if not state:
+        raise InputError(
+            f"{model_path}: no run record says which data the model was trained on; pass the "
+            "data to evaluate on (--data SOURCE). Received: no data"
+        )
+    return test_split_of(state["data"]) or state["data"]
 
 
 def evaluation_data(
@@ -81,7 +98,8 @@ def evaluation_data(
 def _options(model, state, source, given):
     """Data options: the run's (when evaluating on its data) updated by the given ones; images
     are resized/converted to the model's input shape if needed."""
-    options = dict(state.get("data_options", {})) if state and state["data"] == source else {}
+    same_data = state and source in (state["data"], test_split_of(state["data"]))
+    options = dict(state.get("data_options", {})) if same_data else {}
     options.update({k: v for k, v in given.items() if v is not None})
     height, width, channels = model.image_shape
     options.setdefault("image_size", [height, width])
