@@ -157,3 +157,24 @@ def test_evaluate_defaults_to_the_test_split_of_the_runs_data(monkeypatch):
     assert evaluation_data.default_source("digits") == "digits"  # its held-out split is scored
     with pytest.raises(InputError, match=r"none: no run record .*--data SOURCE"):
         evaluation_data.default_source("none")
+
+
+def test_cli_evaluate_without_data_scores_the_test_split(data_dir, tmp_path, capsys):
+    import json
+
+    from tfgen import cli
+
+    write_split(data_dir / "fashion-mnist", "train", 40, 1)
+    write_split(data_dir / "fashion-mnist", "t10k", 12, 2)
+    workdir = tmp_path / "run"
+    ae = ["--set", "architecture=dense", "--set", "widths=16", "--set", "code_size=4"]
+    train = ["train", "ae", "--data", "fashion_mnist", "--epochs", "1", "--batch-size", "8"]
+    assert cli.main([*train, *ae, "--workdir", str(workdir)]) in (0, None)
+    run_record = json.loads((workdir / "train_state.json").read_text())
+    assert run_record["data"] == "fashion_mnist"  # the default split: train
+    report = tmp_path / "r.json"
+    evaluate = ["evaluate", "--model", str(workdir / "model.keras"), "--json", str(report)]
+    assert cli.main(evaluate) in (0, None)
+    capsys.readouterr()
+    report = json.loads(report.read_text())
+    assert report["data"]["source"] == "fashion_mnist:test" and report["data"]["images"] == 12
