@@ -136,16 +136,16 @@ def test_cli_refuses_a_bad_split_in_one_line(tmp_path, capsys):
 
 
 def test_test_split_of_a_train_source(data_dir, tmp_path):
-    from tfgen.data import test_split_of
+    from tfgen.data import official_test_split
 
     folder = data_dir / "fashion-mnist"
-    assert test_split_of("fashion_mnist") == "fashion_mnist:test"
-    assert test_split_of("fashion_mnist:train") == "fashion_mnist:test"
-    assert test_split_of("fashion_mnist:test") is None
-    assert test_split_of(str(folder)) == f"{folder}:test"
-    assert test_split_of(f"{folder}:train") == f"{folder}:test"
-    assert test_split_of(str(data_dir / "mnist")) is None  # its only split
-    assert test_split_of("digits") is None and test_split_of("tfds:mnist") is None
+    assert official_test_split("fashion_mnist") == "fashion_mnist:test"
+    assert official_test_split("fashion_mnist:train") == "fashion_mnist:test"
+    assert official_test_split("fashion_mnist:test") is None
+    assert official_test_split(str(folder)) == f"{folder}:test"
+    assert official_test_split(f"{folder}:train") == f"{folder}:test"
+    assert official_test_split(str(data_dir / "mnist")) is None  # its only split
+    assert official_test_split("digits") is None and official_test_split("tfds:mnist") is None
 
 
 def test_evaluate_defaults_to_the_test_split_of_the_runs_data(monkeypatch):

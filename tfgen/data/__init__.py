@@ -6,7 +6,7 @@ from tfgen.data.pipeline import (
     load_examples,
     to_model_pixels,
 )
-from tfgen.data.sources import SOURCE_FORMS, read_arrays, test_split_of
+from tfgen.data.sources import SOURCE_FORMS, official_test_split, read_arrays
 from tfgen.data.tfrecord import write_tfrecord
 from tfgen.utils.images import TANH_RANGE, UNIT_RANGE
 
@@ -18,8 +18,8 @@ __all__ = [
     "UNIT_RANGE",
     "load_dataset",
     "load_examples",
+    "official_test_split",
     "read_arrays",
-    "test_split_of",
     "to_model_pixels",
     "write_tfrecord",
 ]

@@ -39,7 +39,7 @@ def named_not_found(source, tfds_error):
     return not_found_error(source, name, split, places, tfds_error)
 
 
-def test_split_of(source):
+def official_test_split(source):
     """The source of `source`'s test split, when `source` is the train split of a source that
     has one: "fashion_mnist" -> "fashion_mnist:test", an IDX folder holding train- and t10k-
     files (or "FOLDER:train") -> "FOLDER:test". None for any other source (TFDS sources

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tfgen.data import load_examples, read_arrays, test_split_of
+from tfgen.data import load_examples, official_test_split, read_arrays
 from tfgen.errors import InputError
 from tfgen.training import run_state_of
 
@@ -34,7 +34,7 @@ def default_source(model_path):
             f"{model_path}: no run record says which data the model was trained on; pass the "
             "data to evaluate on (--data SOURCE). Received: no data"
         )
-    return test_split_of(state["data"]) or state["data"]
+    return official_test_split(state["data"]) or state["data"]
 
 
 def evaluation_data(
@@ -98,7 +98,7 @@ def evaluation_data(
 def _options(model, state, source, given):
     """Data options: the run's (when evaluating on its data) updated by the given ones; images
     are resized/converted to the model's input shape if needed."""
-    same_data = state and source in (state["data"], test_split_of(state["data"]))
+    same_data = state and source in (state["data"], official_test_split(state["data"]))
     options = dict(state.get("data_options", {})) if same_data else {}
     options.update({k: v for k, v in given.items() if v is not None})
     height, width, channels = model.image_shape
