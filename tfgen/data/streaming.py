@@ -34,7 +34,8 @@ from tfgen.errors import InputError
 log = logging.getLogger(__name__)
 
 CACHE_BUDGET_BYTES = 2 * 1024**3  # decoded float32 images cached in memory only below this
-SHUFFLE_BUFFER = 10_000  # images held for shuffling when the data is not cached
+SHUFFLE_BUFFER = 10_000  # images held for shuffling when the data is not cached ...
+SHUFFLE_BUFFER_BYTES = 256 * 1024**2  # ... and at most this many bytes of them
 _MAGIC = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a", b"BM")
 
 
@@ -103,7 +104,10 @@ def stream_parts(index, parts, *, count, image_size, channels, shuffle, seed, sk
                 ds = ds.shuffle(count, seed=seed, reshuffle_each_iteration=True)
             ds = _folder_images(index, ds, shape, image_size, channels, skip_errors)
         out.append((ds, training))
-    return out, (cache if fits else False), (count if fits else min(count, SHUFFLE_BUFFER))
+    # uncached, the file order is reshuffled each epoch, so a bounded buffer only mixes locally
+    per_image = 4 * int(np.prod(shape))
+    bounded = max(1, min(count, SHUFFLE_BUFFER, SHUFFLE_BUFFER_BYTES // per_image))
+    return out, (cache if fits else False), (count if fits else bounded)
 
 
 def _folder_images(index, part, shape, image_size, channels, skip_errors):
@@ -303,6 +307,11 @@ def _tfrecord_images(index, part, shape, image_size, channels, skip_errors):
         return _decode(data, where, shape, image_size, channels), labels[i + offset]
 
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    # multi-worker runs shard by element, as for in-memory arrays: sharding by file would give
+    # workers unequal shares and break the asserted cardinality
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    ds = ds.with_options(options)
     if skip_errors:
         return ds.apply(tf.data.experimental.ignore_errors())
     return ds.apply(tf.data.experimental.assert_cardinality(len(indices)))
