@@ -1,5 +1,8 @@
 """Streaming folders and TFRecords: the same images, labels, splits and errors as in memory."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -103,6 +106,22 @@ def test_bad_file_is_named_or_skipped_and_listed(tmp_path):
     assert info.num_examples == 6 and len(flat(batches(ds))[1]) == 6
 
 
+def test_a_tfrecord_record_that_is_not_an_image_is_named_or_dropped(tmp_path):
+    path = tmp_path / "d.tfrecord"
+    write_tfrecord(path, np.zeros((3, 4, 4, 1), np.uint8), [0, 1, 2])
+    with tf.io.TFRecordWriter(str(tmp_path / "e.tfrecord")) as writer:
+        feature = {
+            "image": tf.train.Feature(bytes_list=tf.train.BytesList(value=[b"garbage bytes"])),
+            "label": tf.train.Feature(int64_list=tf.train.Int64List(value=[1])),
+        }
+        writer.write(
+            tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+        )
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"e\.tfrecord \(record 0\)"):
+        batches(load_dataset(str(tmp_path)))
+    assert len(flat(batches(load_dataset(str(tmp_path), skip_errors=True)))[1]) == 3
+
+
 def test_mixed_sizes_fail_naming_the_file_unless_resized(tmp_path):
     write_folder(tmp_path, n=4)
     tf.io.write_file(
@@ -125,6 +144,20 @@ def test_seeded_order_is_the_same_across_builds_and_reshuffles_each_epoch(tmp_pa
         for a, b in zip(first, second):
             np.testing.assert_array_equal(a, b)
         assert not np.array_equal(first[0], first[1])
+
+
+def test_seeded_order_is_the_same_in_another_process(tmp_path):
+    write_folder(tmp_path)
+    code = (
+        "import sys, numpy as np; from tfgen.data import load_dataset; "
+        f"ds = load_dataset({str(tmp_path)!r}, batch_size=5, seed=7); "
+        "[np.save(sys.argv[1] + str(e), next(iter(ds))[0].numpy()) for e in range(2)]"
+    )
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "epoch")], check=True)
+    ds = load_dataset(str(tmp_path), batch_size=5, seed=7)
+    for epoch in range(2):
+        here = next(iter(ds))[0].numpy()
+        np.testing.assert_array_equal(here, np.load(tmp_path / f"epoch{epoch}.npy"))
 
 
 def test_large_data_is_not_cached_and_shuffles_file_order(tmp_path, monkeypatch):

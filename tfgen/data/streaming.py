@@ -11,7 +11,10 @@ naming it (or is skipped and listed in `info.skipped` with `skip_errors`). A fil
 header but a corrupt body, or of another size or channel count than the first file (without
 `image_size`/`channels`), fails only when it is read, with TensorFlow's error naming the file;
 with `skip_errors` such files are dropped by `tf.data.experimental.ignore_errors` (not listed).
-TFRecords whose label pass fails fall back to the in-memory reader, which names the record.
+A TFRecord record whose image bytes have no image header fails when read, naming the file and
+record (dropped with `skip_errors`). TFRecords whose label pass fails (a corrupt file, a label
+of the wrong kind, labels on only some records) fall back to the in-memory reader, which names
+the record.
 
 Order: folder examples come in the same order as from `read_arrays` (so the same seed gives
 the same batches). TFRecord shards are interleaved, so their examples come in a fixed
@@ -129,7 +132,10 @@ def _decode(data, where, shape, image_size, channels):
     Without `channels`, every image must have the first one's channels (and, without
     `image_size`, its size): a mismatch fails naming the file, as `stack_images` refuses it.
     """
-    image = tf.io.decode_image(data, expand_animations=False)  # (h, w, c), c unknown statically
+    header = tf.reduce_any(tf.stack([tf.strings.substr(data, 0, len(m)) == m for m in _MAGIC]))
+    named = tf.debugging.Assert(header, ["not a decodable PNG/JPEG/BMP/GIF image:", where])
+    with tf.control_dependencies([named]):  # TF's decoder error would not name the file
+        image = tf.io.decode_image(data, expand_animations=False)  # (h, w, c), c unknown
     if channels is not None:
         image = _to_channels(image, channels)
     expected = tf.constant(shape if image_size is None else (-1, -1, shape[-1]))
@@ -303,7 +309,7 @@ def _tfrecord_images(index, part, shape, image_size, channels, skip_errors):
 
     def decode(i, offset, record, file):
         data = tf.io.parse_single_example(record, spec)[image_key]
-        where = tf.strings.format("{} (record {})", [file, i])
+        where = tf.strings.join([file, " (record ", tf.strings.as_string(i), ")"])
         return _decode(data, where, shape, image_size, channels), labels[i + offset]
 
     ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
