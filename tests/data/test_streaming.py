@@ -173,3 +173,21 @@ def test_large_data_is_not_cached_and_shuffles_file_order(tmp_path, monkeypatch)
     in_memory = flat(batches(load_dataset(str(tmp_path), batch_size=20, streaming=False)))
     for s, m in zip(sorted_examples([first]), sorted_examples([in_memory])):
         np.testing.assert_array_equal(s, m)
+
+
+@pytest.mark.slow
+def test_a_resumed_run_on_a_streamed_folder_ends_on_the_uninterrupted_weights(tmp_path):
+    from tfgen.training import train
+
+    write_folder(tmp_path / "data", n=40, size=(8, 8), channels=1)
+    ae = {"architecture": "dense", "widths": [16], "code_size": 2}
+
+    def run(workdir, epochs):
+        return train("ae", str(tmp_path / "data"), epochs=epochs, workdir=tmp_path / workdir,
+                     batch_size=8, hparams=ae, verbose=0, seed=3)  # fmt: skip
+
+    straight = run("straight", 2)
+    run("resumed", 1)
+    resumed = run("resumed", 2)
+    for a, b in zip(straight.model.get_weights(), resumed.model.get_weights()):
+        np.testing.assert_array_equal(a, b)
