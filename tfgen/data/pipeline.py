@@ -6,6 +6,7 @@ import tensorflow as tf
 from tfgen.data.arrays import ImageArrays
 from tfgen.data.images import convert_channels
 from tfgen.data.sources import is_tfds_source, named_not_found, read_arrays, tfds_fallback
+from tfgen.data.streaming import StreamIndex, index_source, stream_kind, stream_parts
 from tfgen.data.tfds_source import parse_tfds_source, read_tfds
 from tfgen.errors import InputError
 from tfgen.utils.images import TANH_RANGE
@@ -31,6 +32,7 @@ def load_dataset(
     skip_errors=False,
     tfds_data_dir=None,
     return_info=False,
+    streaming=None,
 ):
     """Turns a source string into a batched `tf.data.Dataset` of images (and labels).
 
@@ -57,6 +59,9 @@ def load_dataset(
         skip_errors: skip unreadable files instead of failing (each is reported).
         tfds_data_dir: TFDS data folder (default: TFDS's own).
         return_info: also return the source's `SourceInfo`.
+        streaming: None streams image folders and TFRecord files (tf.data reads and decodes
+            them in parallel, see `tfgen.data.streaming`; cached in memory only when the
+            decoded images fit `CACHE_BUDGET_BYTES`); False reads every source into memory.
 
     Returns:
         The dataset (a (training, validation) tuple for subset="both"), plus the `SourceInfo`
@@ -83,15 +88,27 @@ def load_dataset(
         parts = [(_keep_classes(ds, classes), training) for ds, training in parts]
         buffer = 10_000
     else:
-        arrays = read_arrays(
-            source, image_size=image_size, channels=channels, skip_errors=skip_errors
-        )
+        read = index_source if streaming is not False and stream_kind(source) else read_arrays
+        arrays = read(source, image_size=image_size, channels=channels, skip_errors=skip_errors)
+        stream = arrays if isinstance(arrays, StreamIndex) else None
         _check_labelled(arrays.info, classes)
         arrays = select_classes(arrays, classes)
         parts, info = _array_parts(arrays, validation_split, subset, seed), arrays.info
         buffer = len(arrays.images)
     if drop_remainder:
         _check_full_batch(parts, batch_size, source, classes, validation_split)
+    if not is_tfds_source(source) and stream is not None:  # indices -> images read from files
+        parts, cache, buffer = stream_parts(
+            stream,
+            parts,
+            count=buffer,
+            image_size=image_size,
+            channels=channels,
+            shuffle=shuffle,
+            seed=seed,
+            skip_errors=skip_errors,
+            cache=cache,
+        )
     keep_labels = labels and info.has_labels
     datasets = tuple(
         _pipeline(
@@ -130,6 +147,7 @@ def load_examples(
         validation_split=validation_split,
         subset=subset,
         return_info=True,
+        streaming=False,  # file order, and the arrays end up in memory anyway
         **options,
     )
     batches = list(ds)
