@@ -64,14 +64,19 @@ class ConditionalGAN(GAN):
             )
         return labels
 
+    def condition_specs(self):
+        """One class label per image."""
+        return [_label_spec()]
+
     def generate(self, z, labels=None):
         """Images in [0, 1] for latent vectors z and labels (see `labels_for`)."""
         z = np.asarray(z, np.float32)
-        return in_chunks(self.images_from_latents, z, self.labels_for(len(z), labels))
+        return self._compiled_generate(z, self.labels_for(len(z), labels))
 
     def sample(self, n, seed=0, truncation=1.0, method=None, labels=None):
         """`n` images for seeds seed..seed+n-1 and `labels` (cycling through the classes)."""
-        return self.generate(self.sample_latents(n, seed, truncation, method), labels)
+        self._seed_rows(n, seed, truncation)  # checks n (and psi) before labels_for reads n
+        return self._compiled_sample(n, seed, truncation, method, self.labels_for(n, labels))
 
     def sample_per_class(self, per_class, seed=0, truncation=1.0, method=None):
         """(num_classes * per_class) images: row k is class k, the same seeds in every row."""
@@ -102,10 +107,9 @@ class ConditionalGAN(GAN):
         def sample(seed, truncation, label):
             seed, truncation = checked_seeds(seed, truncation, "sample", max_batch)
             label = checked_labels(label, seed, num_classes, "sample")
-            z = latents_from_seeds(seed, truncation, latent_dim, self.truncation_method)
-            return {"images": self.images_from_latents(z, label)}
+            return {"images": self.images_from_seeds(seed, truncation, label)}
 
-        label = [tf.TensorSpec([None], tf.int64, name="label")]
+        label = [_label_spec()]
         networks = self.latent_networks()
         return {
             "generate": Endpoint(generate, [latent_spec(latent_dim), *label], ["images"], networks),
@@ -128,6 +132,10 @@ class ConditionalGAN(GAN):
 
     def get_config(self):
         return {**super().get_config(), "num_classes": self.num_classes}
+
+
+def _label_spec():
+    return tf.TensorSpec([None], tf.int64, name="label")
 
 
 def build_cgan(image_shape, options=None, *, num_classes, **settings):
