@@ -27,7 +27,15 @@ def eager(model, z, *conditions):
     return in_chunks(model.images_from_latents, z, *conditions)
 
 
-@pytest.mark.parametrize("name", ["dcgan", "dcgan_ema", "cgan", "vae"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "dcgan_ema",
+        pytest.param("dcgan", marks=pytest.mark.slow),
+        pytest.param("cgan", marks=pytest.mark.slow),
+        pytest.param("vae", marks=pytest.mark.slow),
+    ],
+)
 def test_compiled_sampling_equals_the_eager_path(name):
     model = model_named(name)
     labels = [np.arange(N) % 10] if name == "cgan" else []
