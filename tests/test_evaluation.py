@@ -119,6 +119,7 @@ def test_likelihood_section_and_bounds_order(runs, tmp_path):
     assert section["nll_nats"] == pytest.approx(-section["iwae_bound_nats"])
 
 
+@pytest.mark.slow
 def test_vae_anomaly_scores_include_the_likelihood(runs, tmp_path):
     report = evaluate(
         runs / "vae" / "model.keras",
@@ -149,6 +150,7 @@ def test_vae_anomaly_scores_include_the_likelihood(runs, tmp_path):
         )
 
 
+@pytest.mark.slow
 def test_other_data_is_scored_whole(runs, tmp_path):
     report = evaluate(
         runs / "ae" / "model.keras",
@@ -203,6 +205,7 @@ def test_gan_sample_metrics_with_the_real_floor(runs, tmp_path):
     assert "reconstruction" not in report
 
 
+@pytest.mark.slow
 def test_default_features_find_the_newest_exported_classifier(runs, tmp_path):
     from tfgen.evaluation.generators import default_features
     from tfgen.models import load_model

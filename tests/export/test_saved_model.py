@@ -111,6 +111,7 @@ def test_gan_export_matches_keras_in_a_fresh_process(gan, tmp_path):
     assert "seed and truncation need one value per image" in errors["sample:lengths"]
 
 
+@pytest.mark.slow
 def test_vae_export_matches_keras_in_a_fresh_process(vae, tmp_path):
     path = export_model(vae, "vae", base=tmp_path)
     x = np.random.default_rng(1).uniform(size=(4, 8, 8, 1)).astype(np.float32)
