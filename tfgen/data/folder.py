@@ -42,15 +42,7 @@ def read_image_folder(source, path: Path, *, image_size=None, channels=None, ski
         decoded.append(image)
         kept_labels.append(label)
         names.append(str(file.relative_to(path)))
-    if skipped:
-        log.warning(
-            "%s: skipped %d unreadable image file(s):\n  %s",
-            path,
-            len(skipped),
-            "\n  ".join(skipped),
-        )
-    if not decoded:
-        raise InputError(f"{path}: none of the {len(files)} image files could be decoded.")
+    report_skipped(path, skipped, kept=len(decoded), total=len(files))
     images = stack_images(decoded, names, where=str(path), image_size=image_size)
     return make_image_arrays(
         images,
@@ -61,6 +53,23 @@ def read_image_folder(source, path: Path, *, image_size=None, channels=None, ski
         class_names=class_names,
         skipped=skipped,
     )
+
+
+def report_skipped(path, skipped, *, kept, total):
+    """Logs the files `skip_errors` skipped in folder `path`.
+
+    Raises:
+        InputError: none of the `total` files could be kept.
+    """
+    if skipped:
+        log.warning(
+            "%s: skipped %d unreadable image file(s):\n  %s",
+            path,
+            len(skipped),
+            "\n  ".join(skipped),
+        )
+    if not kept:
+        raise InputError(f"{path}: none of the {total} image files could be decoded.")
 
 
 def _list_images(path: Path):

@@ -21,21 +21,18 @@ the same batches). TFRecord shards are interleaved, so their examples come in a 
 interleaved order and a validation split keeps that order rather than the permuted one.
 """
 
-import logging
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
 from tfgen.data.arrays import ImageArrays, SourceInfo
-from tfgen.data.folder import _list_images
+from tfgen.data.folder import _list_images, report_skipped
 from tfgen.data.idx import is_idx_path
 from tfgen.data.images import decode_image_bytes
 from tfgen.data.named import parse_named_source
 from tfgen.data.tfrecord import IMAGE_KEYS, LABEL_KEYS, is_tfrecord_path, tfrecord_files
 from tfgen.errors import InputError
-
-log = logging.getLogger(__name__)
 
 CACHE_BUDGET_BYTES = 2 * 1024**3  # decoded float32 images cached in memory only below this
 SHUFFLE_BUFFER = 10_000  # images held for shuffling when the data is not cached ...
@@ -196,15 +193,7 @@ def _index_folder(source, image_size, channels, skip_errors):
         if not skip_errors:
             raise InputError(f"{error} Pass skip_errors=True (--skip-errors) to skip such files.")
         skipped.append(error)
-    if skipped:
-        log.warning(
-            "%s: skipped %d unreadable image file(s):\n  %s",
-            path,
-            len(skipped),
-            "\n  ".join(skipped),
-        )
-    if not kept:
-        raise InputError(f"{path}: none of the {len(files)} image files could be decoded.")
+    report_skipped(path, skipped, kept=len(kept), total=len(files))
     first = decode_image_bytes(tf.io.read_file(str(kept[0])), where=str(kept[0]), channels=channels)
     shape = (*(image_size or first.shape[:2]), first.shape[-1])
     info = SourceInfo(
