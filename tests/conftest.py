@@ -39,6 +39,24 @@ def mnist_dir():
     return path
 
 
+FASHION_FILES = ("train-images-idx3-ubyte.gz", "t10k-images-idx3-ubyte.gz")
+
+
+@pytest.fixture(scope="session")
+def fashion_dir():
+    """The real Fashion-MNIST IDX files: ../shared/data/fashion-mnist beside the checkout, or
+    the workplace's shared copy."""
+    for candidate in (
+        REPO.parent / "shared/data/fashion-mnist",
+        Path("/work/shared/data/fashion-mnist"),
+    ):
+        if all((candidate / f).is_file() for f in FASHION_FILES):
+            return candidate
+    pytest.fail(  # a failure, not a skip, as for MNIST: the split sizes are the proof
+        "the real Fashion-MNIST IDX files were not found in ../shared/data/fashion-mnist."
+    )
+
+
 def run_python(code, *, cwd=None, timeout=300):
     """Runs `code` in a fresh Python process and returns its stdout; fails the test on error."""
     result = subprocess.run(

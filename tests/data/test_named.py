@@ -2,15 +2,12 @@
 
 import gzip
 import struct
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tfgen.data import load_dataset, named, read_arrays, tfds_source
 from tfgen.errors import InputError
-
-REAL_FASHION = Path("/work/shared/data/fashion-mnist")
 
 
 def write_idx(path, array):
@@ -114,9 +111,8 @@ def test_shared_data_found_walking_up(data_dir, tmp_path, monkeypatch):
     assert len(read_arrays("fashion_mnist:test").images) == 2
 
 
-@pytest.mark.skipif(not REAL_FASHION.is_dir(), reason="needs the real Fashion-MNIST files")
-def test_real_fashion_mnist_split_sizes(monkeypatch):
-    monkeypatch.setenv("TFGEN_DATA_DIR", str(REAL_FASHION.parent))
+def test_real_fashion_mnist_split_sizes(monkeypatch, fashion_dir):
+    monkeypatch.setenv("TFGEN_DATA_DIR", str(fashion_dir.parent))
     train, test = read_arrays("fashion_mnist"), read_arrays("fashion_mnist:test")
     assert train.images.shape == (60000, 28, 28, 1) and test.images.shape == (10000, 28, 28, 1)
     assert train.info.num_classes == 10 and test.info.num_classes == 10
