@@ -30,6 +30,25 @@ def add_parser(verbs):
             dest="overrides",
             help="override a config value by its dotted key, e.g. --set trainer.epochs=5",
         )
+        beam = action.add_argument_group(
+            "Apache Beam (ExampleGen, StatisticsGen)",
+            "where the data stages run: DirectRunner here by default; DataflowRunner, "
+            "FlinkRunner or SparkRunner with their options (see the README)",
+        )
+        beam.add_argument("--runner", help="the Beam runner, e.g. DataflowRunner")
+        beam.add_argument(
+            "--workers",
+            type=int,
+            help="DirectRunner worker processes (1: in process, the default)",
+        )
+        beam.add_argument(
+            "--beam-option",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            dest="beam_options",
+            help="a Beam pipeline option, e.g. --beam-option project=my-project",
+        )
     run.add_argument(
         "--pipeline-root",
         default="runs/pipeline_root",
@@ -86,9 +105,28 @@ def _config(local, args):
             f"Received: {args.name!r}"
         )
     try:
-        return local.configure(args.name, parse_assignments(args.overrides))
+        return local.configure(args.name, parse_assignments(args.overrides), _beam_args(args))
     except KeyError as e:
         raise InputError(f"unknown config key {e}") from None
+
+
+def _beam_args(args):
+    """--runner, --workers and --beam-option as Beam's own flags."""
+    from tfgen.errors import InputError
+
+    flags = [f"--runner={args.runner}"] if args.runner else []
+    if args.workers is not None:
+        if args.workers < 1:
+            raise InputError(f"--workers must be at least 1. Received: {args.workers}")
+        from tfgen.pipeline.beam import workers_args
+
+        flags += workers_args(args.workers)
+    for option in args.beam_options:
+        name, sep, value = option.partition("=")
+        if not sep or not name or name.startswith("-"):
+            raise InputError(f"--beam-option expects NAME=VALUE. Received: {option!r}")
+        flags.append(f"--{name}={value}")
+    return flags
 
 
 def _anomalies(summary):

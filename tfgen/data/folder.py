@@ -25,7 +25,7 @@ def read_image_folder(source, path: Path, *, image_size=None, channels=None, ski
         InputError: empty folder, no images, mixed layout, an undecodable file (unless
             skipped), or mixed sizes/channels.
     """
-    files, labels, class_names = _list_images(path)
+    files, labels, class_names = list_images(path)
     decoded, kept_labels, names, skipped = [], [], [], []
     for file, label in zip(files, labels):
         try:
@@ -72,7 +72,7 @@ def report_skipped(path, skipped, *, kept, total):
         raise InputError(f"{path}: none of the {total} image files could be decoded.")
 
 
-def _list_images(path: Path):
+def list_images(path: Path):
     """Returns (files, labels, class_names); labels are None for a flat folder."""
     entries = [p for p in sorted(path.iterdir()) if not p.name.startswith(".")]
     if not entries:

@@ -27,7 +27,7 @@ import numpy as np
 import tensorflow as tf
 
 from tfgen.data.arrays import ImageArrays, SourceInfo
-from tfgen.data.folder import _list_images, report_skipped
+from tfgen.data.folder import list_images, report_skipped
 from tfgen.data.idx import is_idx_path
 from tfgen.data.images import decode_image_bytes
 from tfgen.data.named import parse_named_source
@@ -177,7 +177,7 @@ def _to_channels(image, channels):
 
 def _index_folder(source, image_size, channels, skip_errors):
     path = Path(source).expanduser()
-    files, labels, class_names = _list_images(path)
+    files, labels, class_names = list_images(path)
     kept, kept_labels, skipped = [], [], []
     for file, label in zip(files, labels):
         with open(file, "rb") as f:

@@ -65,7 +65,7 @@ def read_tfrecords(source, *, image_size=None, channels=None, skip_errors=False)
             records += 1
             where = f"{file} (record {index})"
             try:
-                image, label = _parse_example(record, where, channels)
+                image, label = parse_example(record, where, channels)
             except InputError as e:
                 if not skip_errors:
                     raise InputError(
@@ -121,14 +121,17 @@ def write_tfrecord(path, images, labels=None):
     options = tf.io.TFRecordOptions(compression_type="GZIP" if str(path).endswith(".gz") else "")
     with atomic_path(path) as tmp, tf.io.TFRecordWriter(tmp, options) as writer:
         for i, image in enumerate(images):
-            feature = {"image": _bytes_feature(tf.io.encode_png(image).numpy())}
-            if labels is not None:
-                feature["label"] = tf.train.Feature(
-                    int64_list=tf.train.Int64List(value=[int(labels[i])])
-                )
-            example = tf.train.Example(features=tf.train.Features(feature=feature))
-            writer.write(example.SerializeToString())
+            writer.write(encode_example(image, None if labels is None else labels[i]))
     return Path(path)
+
+
+def encode_example(image, label=None):
+    """One uint8 (H, W, C) image (and int label, or None) as a serialized `tf.train.Example`
+    holding its PNG under `image` (and the label under `label`)."""
+    feature = {"image": _bytes_feature(tf.io.encode_png(image).numpy())}
+    if label is not None:
+        feature["label"] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)]))
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
 
 
 def _files_in_dir(path: Path):
@@ -149,7 +152,7 @@ def _records(file: Path):
         ) from e
 
 
-def _parse_example(record: bytes, where, channels):
+def parse_example(record: bytes, where, channels):
     try:
         features = tf.train.Example.FromString(record).features.feature
     except Exception as e:  # protobuf raises its own DecodeError

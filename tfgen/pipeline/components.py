@@ -20,24 +20,36 @@ def component(fn):
 @component
 def ExampleGen(
     source: str,
+    eval_source: str,
     data_options: dict,
     eval_fraction: float,
     seed: int,
+    shards: int,
+    beam_args: list,
     examples: dsl.Output[dsl.Dataset],
 ):
     from tfgen.pipeline import example_gen
 
     metadata = example_gen(
-        source, examples.path, eval_fraction=eval_fraction, seed=seed, **data_options
+        source,
+        examples.path,
+        eval_source=eval_source or None,
+        eval_fraction=eval_fraction,
+        seed=seed,
+        shards=shards,
+        beam_args=beam_args,
+        **data_options,
     )
     examples.metadata.update({f"{split}_examples": n for split, n in metadata["counts"].items()})
 
 
 @component
-def StatisticsGen(examples: dsl.Input[dsl.Dataset], statistics: dsl.Output[dsl.Artifact]):
+def StatisticsGen(
+    examples: dsl.Input[dsl.Dataset], beam_args: list, statistics: dsl.Output[dsl.Artifact]
+):
     from tfgen.pipeline import statistics_gen
 
-    stats = statistics_gen(examples.path, statistics.path)
+    stats = statistics_gen(examples.path, statistics.path, beam_args=beam_args)
     statistics.metadata.update({f"{split}_count": s["count"] for split, s in stats.items()})
 
 

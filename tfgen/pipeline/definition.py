@@ -8,6 +8,7 @@ from kfp import dsl
 
 from tfgen.errors import InputError
 from tfgen.ops.serving import check_model_name
+from tfgen.pipeline.beam import pipeline_options
 from tfgen.pipeline.components import (
     Evaluator,
     ExampleGen,
@@ -20,7 +21,11 @@ from tfgen.pipeline.components import (
 
 # what a ready pipeline's config holds unless it says otherwise
 DEFAULTS = {
-    "data": {"options": {}, "eval_fraction": 0.1, "seed": 0},
+    # eval_source: a source read whole as the eval split (a test split); else eval_fraction
+    # of `source` is hashed into it
+    "data": {"options": {}, "eval_fraction": 0.1, "seed": 0, "eval_source": None, "shards": 1},
+    # args: Apache Beam pipeline options for ExampleGen and StatisticsGen (tfgen.pipeline.beam)
+    "beam": {"args": []},
     "schema": {"min_examples": 100, "max_duplicate_fraction": 0.05, "min_pixel_std": 20.0},
     # runtime: tfgen.runtime.Runtime's fields, e.g. {"precision": "mixed_float16"} on GPUs
     "trainer": {"batch_size": 64, "hparams": {}, "seed": 0, "max_seconds": None, "runtime": {}},
@@ -50,7 +55,7 @@ def validate_config(config):
     """`config` if every name in it that becomes a path is one safe folder name (the rule of
     `tfgen export --name`): `served_name` (saved_models/<served_name>/), `name` (the run's
     folder under the pipeline root) and `trainer.model` (its checkpoint folder); and
-    `pusher.allow_signature_change` is a bool.
+    `pusher.allow_signature_change` is a bool; and `beam.args` are Beam pipeline options.
 
     Raises:
         InputError: naming the key and the value received.
@@ -58,6 +63,7 @@ def validate_config(config):
     check_model_name(config.get("name"), "name")
     check_model_name(config.get("served_name"), "served_name")
     check_model_name(config.get("trainer", {}).get("model"), "trainer.model")
+    pipeline_options(config.get("beam", {}).get("args", []))  # refuses unknown Beam flags
     allow = config.get("pusher", {}).get("allow_signature_change")
     if not isinstance(allow, bool):
         raise InputError(
@@ -69,16 +75,20 @@ def validate_config(config):
 def create_pipeline(config):
     """A KFP pipeline function for `config` (see `tfgen/pipeline/configs/` for its keys)."""
     data, trainer, evaluator, paths = (config[k] for k in ("data", "trainer", "evaluator", "paths"))
+    beam_args = list(config["beam"]["args"])
 
     @dsl.pipeline(name=config["name"], description=config.get("description", ""))
     def pipeline():
         examples = ExampleGen(
             source=data["source"],
+            eval_source=data.get("eval_source") or "",
             data_options=data.get("options", {}),
             eval_fraction=data["eval_fraction"],
             seed=data["seed"],
+            shards=data["shards"],
+            beam_args=beam_args,
         )
-        statistics = StatisticsGen(examples=examples.outputs["examples"])
+        statistics = StatisticsGen(examples=examples.outputs["examples"], beam_args=beam_args)
         validation = ExampleValidator(
             statistics=statistics.outputs["statistics"], schema=config["schema"]
         )

@@ -11,9 +11,10 @@ from tfgen.pipeline.configs import create_pipeline, load_config
 from tfgen.pipeline.definition import validate_config
 
 
-def configure(name, overrides=None):
-    """Pipeline `name`'s config with dotted overrides applied ({"trainer.epochs": 5}) and its
-    local paths made absolute, so every stage's subprocess sees the same folders.
+def configure(name, overrides=None, beam_args=()):
+    """Pipeline `name`'s config with dotted overrides applied ({"trainer.epochs": 5}), Beam
+    flags appended to `beam.args`, and its local paths made absolute, so every stage's
+    subprocess sees the same folders.
 
     Raises:
         KeyError: an unknown pipeline or config key.
@@ -29,6 +30,7 @@ def configure(name, overrides=None):
         if key not in node:
             raise KeyError(f"{dotted} (known keys here: {sorted(node)})")
         node[key] = value
+    config["beam"]["args"] = [*config["beam"]["args"], *beam_args]
     validate_config(config)
     for key in ("saved_models", "checkpoints"):
         config["paths"][key] = str(Path(config["paths"][key]).resolve())

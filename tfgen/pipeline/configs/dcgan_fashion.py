@@ -7,9 +7,8 @@ CONFIG = make_config(
     name="dcgan-fashion",
     description="A DCGAN on Fashion-MNIST's train split, blessed on FID and recall.",
     served_name="dcgan_fashion",
-    # ExampleGen splits one source by a seeded permutation, so the Evaluator scores the held-out
-    # 10% of the train split; the official test split (fashion_mnist:test) is not wired in yet.
-    data={"source": "fashion_mnist:train", "eval_fraction": 0.1},
+    # the Trainer gets the train split, the Evaluator the official test split
+    data={"source": "fashion_mnist:train", "eval_source": "fashion_mnist:test", "shards": 4},
     schema={
         "image_shape": [28, 28, 1],
         "min_examples": 5000,
