@@ -11,7 +11,7 @@ import tensorflow as tf
 from tfgen.data import read_arrays, write_tfrecord
 from tfgen.errors import InputError
 from tfgen.pipeline import example_gen, statistics_gen
-from tfgen.pipeline.beam import pipeline_options, workers_args
+from tfgen.pipeline.beam_runner import pipeline_options, workers_args
 from tfgen.pipeline.example_gen import SPLITS, content_digest, is_eval
 from tfgen.pipeline.local import configure
 from tfgen.pipeline.statistics_gen import image_statistics

@@ -118,7 +118,7 @@ def _beam_args(args):
     if args.workers is not None:
         if args.workers < 1:
             raise InputError(f"--workers must be at least 1. Received: {args.workers}")
-        from tfgen.pipeline.beam import workers_args
+        from tfgen.pipeline.beam_runner import workers_args
 
         flags += workers_args(args.workers)
     for option in args.beam_options:

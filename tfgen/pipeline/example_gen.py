@@ -20,7 +20,6 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-import apache_beam as beam
 import numpy as np
 import tensorflow as tf
 
@@ -31,7 +30,8 @@ from tfgen.data.images import decode_image_bytes, resize_to
 from tfgen.data.named import parse_named_source
 from tfgen.data.tfrecord import encode_example, is_tfrecord_path, parse_example, tfrecord_files
 from tfgen.errors import InputError
-from tfgen.pipeline import beam as beam_runner
+from tfgen.pipeline import beam_runner
+from tfgen.pipeline.beam_runner import beam
 from tfgen.utils.images import to_uint8
 from tfgen.utils.io import write_json_atomic
 
@@ -62,7 +62,7 @@ def example_gen(
             `eval_source`).
         eval_source: a source read whole as the eval split (e.g. a dataset's test split).
         shards: TFRecord files per split.
-        beam_args: Beam pipeline options (see `tfgen.pipeline.beam`).
+        beam_args: Beam pipeline options (see `tfgen.pipeline.beam_runner`).
         data_options: image_size, channels, skip_errors (as for `tfgen.data.load_dataset`).
 
     Returns:

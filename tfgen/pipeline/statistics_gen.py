@@ -12,12 +12,12 @@ import hashlib
 import math
 from pathlib import Path
 
-import apache_beam as beam
 import numpy as np
 
 from tfgen.data.tfrecord import parse_example
 from tfgen.errors import InputError
-from tfgen.pipeline import beam as beam_runner
+from tfgen.pipeline import beam_runner
+from tfgen.pipeline.beam_runner import beam
 from tfgen.pipeline.example_gen import SPLITS, content_digest
 from tfgen.utils import plots
 from tfgen.utils.io import write_json_atomic

@@ -9,18 +9,40 @@ pipeline options.
 Unknown flags are refused (Beam itself would drop them with a log line).
 """
 
+import importlib
 import json
 import logging
 import shutil
 import uuid
 from pathlib import Path
 
-import apache_beam as beam
-from apache_beam.options.pipeline_options import PipelineOptions
-
 from tfgen.errors import InputError
 
-DEFAULT_ARGS = ("--runner=DirectRunner", "--direct_num_workers=1")
+
+def _import_beam_quietly():
+    """apache_beam, without the warnings its import logs about Google Cloud clients that are
+    not installed (BigQuery's apitools; they matter only to BigQuery IO), and without the
+    root handler that warning would install."""
+    root, handlers = logging.getLogger(), list(logging.getLogger().handlers)
+    drop = logging.Filter("apache_beam")  # passes Beam's own loggers, drops root's records
+    logging.getLogger("apache_beam").setLevel(logging.WARNING)
+    root.addFilter(drop)
+    try:
+        return importlib.import_module("apache_beam")
+    finally:
+        root.removeFilter(drop)
+        root.handlers[:] = handlers
+
+
+beam = _import_beam_quietly()
+PipelineOptions = beam.options.pipeline_options.PipelineOptions
+
+# workers log at WARNING too (each would log its start and stop at INFO)
+DEFAULT_ARGS = (
+    "--runner=DirectRunner",
+    "--direct_num_workers=1",
+    "--default_sdk_harness_log_level=WARNING",
+)
 
 
 def workers_args(workers):
@@ -57,10 +79,8 @@ def pipeline_options(beam_args=()):
 
 
 def run(build, beam_args=()):
-    """Builds a pipeline with `build(pipeline)` and runs it to completion, quietly (Beam logs
-    every worker's start and stop at INFO)."""
+    """Builds a pipeline with `build(pipeline)` and runs it to completion."""
     options = pipeline_options(beam_args)
-    logging.getLogger("apache_beam").setLevel(logging.WARNING)
     with beam.Pipeline(options=options) as pipeline:
         build(pipeline)
 
