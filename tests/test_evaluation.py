@@ -256,3 +256,20 @@ def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsy
         == 2
     )
     assert "attacks measure classifiers" in capsys.readouterr().err
+
+
+def test_evaluate_without_data_scores_the_test_split_of_the_training_folder(fashion_dir, tmp_path):
+    """The library resolves the default data itself (the command line passes None): a model
+    trained on the real Fashion-MNIST folder's train split is scored on its test split."""
+    from tfgen.training import train
+
+    ae = {"architecture": "dense", "widths": [16], "code_size": 2}
+    run = train("ae", f"{fashion_dir}:train", epochs=1, workdir=tmp_path / "run",
+                batch_size=256, hparams=ae, classes=[0], verbose=0)  # fmt: skip
+    report = evaluate(run.paths.model, json_path=tmp_path / "r.json", max_examples=200)
+    assert report["data"]["source"] == f"{fashion_dir}:test"
+    # the run's class filter applies on its test split too: 200 of the 1000 test T-shirts
+    assert report["data"]["scored"] == f"all of {fashion_dir}:test (classes [0])"
+    assert report["data"]["images"] == 200
+    with pytest.raises(InputError, match=r"no run record says which data .*--data SOURCE"):
+        evaluate(tmp_path / "none.keras", json_path=tmp_path / "n.json")
