@@ -33,6 +33,7 @@ def load_dataset(
     tfds_data_dir=None,
     return_info=False,
     streaming=None,
+    read_log=None,
 ):
     """Turns a source string into a batched `tf.data.Dataset` of images (and labels).
 
@@ -62,6 +63,9 @@ def load_dataset(
         streaming: None streams image folders and TFRecord files (tf.data reads and decodes
             them in parallel, see `tfgen.data.streaming`; cached in memory only when the
             decoded images fit `CACHE_BUDGET_BYTES`); False reads every source into memory.
+        read_log: a `tfgen.data.ReadLog` that records which streamed examples fail to decode
+            while the dataset is read, so they can be named (`failed`, `explain`); left empty
+            by a source that is read into memory, whose errors are raised here.
 
     Returns:
         The dataset (a (training, validation) tuple for subset="both"), plus the `SourceInfo`
@@ -108,6 +112,7 @@ def load_dataset(
             seed=seed,
             skip_errors=skip_errors,
             cache=cache,
+            read_log=read_log,
         )
     keep_labels = labels and info.has_labels
     datasets = tuple(
