@@ -15,6 +15,7 @@ from tfgen import cli
 from tfgen.models import MODELS
 
 TINY_GAN = ["--set", "g_widths=32,16,8", "--set", "d_widths=8,16", "--set", "latent_dim=8"]
+TINY_AE = ["--epochs", 1, "--batch-size", 4, "--set", "architecture=dense", "--set", "widths=8"]
 
 
 def tfgen(*argv):
@@ -562,3 +563,39 @@ def test_bad_training_data_exits_2_in_one_line_and_writes_nothing(tmp_path, caps
         assert re.search(message, err) and err.startswith("tfgen train: error: "), err
         assert err.count("\n") == 1 and "Traceback" not in err
         assert not workdir.exists()
+
+
+def test_files_that_fail_only_when_read_exit_2_in_one_line(tmp_path, capsys):
+    """A corrupt body and another size pass the index pass (their headers are fine) and fail
+    when tf.data decodes them during `fit`: one line naming the file and what to do, exit 2.
+    `evaluate` reads data into memory, and refuses such a file in one line too."""
+    from tests.data.test_streaming import BIG, CONVERT, CORRUPT, SKIP, write_bad_files, write_folder
+    from tfgen.models import build_model
+
+    write_folder(tmp_path / "data", n=16)
+    write_bad_files(tmp_path / "data" / "a")
+    workdir = tmp_path / "run"
+    assert tfgen("train", "ae", "--data", tmp_path / "data", *TINY_AE, "--workdir", workdir) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tfgen train: error: ") and err.count("\n") == 1, err
+    assert re.fullmatch(rf"tfgen train: error: ({CORRUPT} {SKIP}|{BIG} {CONVERT}.*)\n", err), err
+    assert not (workdir / "model.keras").exists()
+
+    build_model("ae", (6, 5, 3), architecture="dense", widths=[8]).save(tmp_path / "ae.keras")
+    report = ["--model", tmp_path / "ae.keras", "--json", tmp_path / "r.json"]
+    assert tfgen("evaluate", *report, "--data", tmp_path / "data") == 2
+    err = capsys.readouterr().err
+    assert re.fullmatch(rf"tfgen evaluate: error: {CORRUPT} {SKIP}\n", err), err
+
+
+def test_skip_errors_trains_on_the_rest_and_names_files_that_fail_when_read(tmp_path, caplog):
+    from tests.data.test_streaming import BIG, CORRUPT, write_bad_files, write_folder
+
+    write_folder(tmp_path / "data", n=16)
+    write_bad_files(tmp_path / "data" / "a")
+    workdir = tmp_path / "run"
+    train = ["train", "ae", "--data", tmp_path / "data", *TINY_AE, "--workdir", workdir]
+    assert tfgen(*train, "--skip-errors") == 0
+    assert "data: skipped 2 unreadable image file(s)" in caplog.text
+    big, corrupt = json.loads((workdir / "train_state.json").read_text())["skipped_files"]
+    assert re.fullmatch(BIG, big) and re.fullmatch(CORRUPT, corrupt)

@@ -256,3 +256,52 @@ def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsy
         == 2
     )
     assert "attacks measure classifiers" in capsys.readouterr().err
+
+
+def test_evaluate_without_data_scores_the_test_split_of_the_training_folder(fashion_dir, tmp_path):
+    """The library resolves the default data itself (the command line passes None): a model
+    trained on the real Fashion-MNIST folder's train split is scored on its test split."""
+    from tfgen.training import train
+
+    ae = {"architecture": "dense", "widths": [16], "code_size": 2}
+    run = train("ae", f"{fashion_dir}:train", epochs=1, workdir=tmp_path / "run",
+                batch_size=256, hparams=ae, classes=[0], verbose=0)  # fmt: skip
+    report = evaluate(run.paths.model, json_path=tmp_path / "r.json", max_examples=200)
+    assert report["data"]["source"] == f"{fashion_dir}:test"
+    # the run's class filter applies on its test split too: 200 of the 1000 test T-shirts
+    assert report["data"]["scored"] == f"all of {fashion_dir}:test (classes [0])"
+    assert report["data"]["images"] == 200
+    with pytest.raises(InputError, match=r"no run record says which data .*--data SOURCE"):
+        evaluate(tmp_path / "none.keras", json_path=tmp_path / "n.json")
+
+
+@pytest.mark.slow
+def test_the_held_out_split_of_a_run_that_skipped_files_as_read_is_the_runs_own(tmp_path):
+    """A streamed run indexes a file with a corrupt body and drops it after the split, when it
+    reads it: evaluation rebuilds that split the same way, so it scores none of the run's
+    training images (read into memory, the file would be dropped before the split, and the
+    seeded split would hold other images)."""
+    from tests.data.test_streaming import write_bad_files, write_folder
+    from tfgen.data import load_dataset
+    from tfgen.evaluation.data import evaluation_data
+    from tfgen.training import train
+
+    data = tmp_path / "data"
+    write_folder(data, n=20, size=(8, 8), channels=1)
+    write_bad_files(data / "a", size=(8, 8), channels=1)
+    ae = {"architecture": "dense", "widths": [8], "code_size": 2}
+    run = train("ae", str(data), epochs=1, workdir=tmp_path / "run", batch_size=4, hparams=ae,
+                validation_split=0.5, skip_errors=True, verbose=0)  # fmt: skip
+
+    def part(subset):  # as the run read it
+        ds = load_dataset(str(data), validation_split=0.5, subset=subset, skip_errors=True,
+                          shuffle=False, pixel_range=run.model.pixel_range)  # fmt: skip
+        return np.concatenate([x.numpy() for x, _ in ds])
+
+    scored = evaluation_data(run.model, run.paths.model, str(data)).images
+
+    def among(image, images):
+        return any(np.allclose(image, other, atol=1e-6) for other in images)
+
+    assert not any(among(image, part("training")) for image in scored)
+    assert all(among(image, scored) for image in part("validation"))

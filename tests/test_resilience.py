@@ -153,3 +153,47 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights(tmp_path):
         assert a.files == b.files and len(a.files) > 20
         for name in a.files:
             np.testing.assert_array_equal(a[name], b[name])
+
+
+@pytest.mark.slow
+def test_a_file_that_fails_in_a_later_epoch_keeps_the_checkpoint_and_the_run_resumes(
+    tmp_path, monkeypatch
+):
+    """A file goes bad while the run is in epoch 2 (uncached, each epoch reads the files
+    again): the run stops with an InputError naming it, the checkpoint of epoch 1 stays in
+    the folder the run created, and once the file is fixed the same call carries on."""
+    import tfgen.data.streaming as streaming
+    from tests.data.test_streaming import write_folder
+    from tfgen.errors import InputError
+    from tfgen.training import read_record, train
+    from tfgen.training.record import RunRecord
+
+    write_folder(tmp_path / "data", n=16, size=(8, 8), channels=1)
+    monkeypatch.setattr(streaming, "CACHE_BUDGET_BYTES", 100)  # not cached: read every epoch
+    victim = tmp_path / "data" / "a" / "001.png"
+    good = victim.read_bytes()
+    write_copy = RunRecord.write_copy  # runs right after each epoch's checkpoint is committed
+
+    def write_copy_then_corrupt(record, path):
+        write_copy(record, path)
+        victim.write_bytes(good[:40] + bytes(40))
+
+    monkeypatch.setattr(RunRecord, "write_copy", write_copy_then_corrupt)
+    workdir = tmp_path / "run"
+    ae = {"architecture": "dense", "widths": [8], "code_size": 2}
+
+    def run():
+        return train("ae", str(tmp_path / "data"), epochs=2, workdir=workdir, batch_size=4,
+                     hparams=ae, verbose=0)  # fmt: skip
+
+    with pytest.raises(
+        InputError,
+        match=r"^\S*a/001\.png: not a decodable PNG/JPEG/BMP/GIF image \(Invalid PNG.*\)\. "
+        r"Pass skip_errors=True \(--skip-errors\) to skip such files\. \S*run/model\.keras keeps "
+        r"the 1 finished epoch\(s\); run again to resume\.$",
+    ):
+        run()
+    assert read_record(workdir / "model.keras").epochs == 1
+    monkeypatch.setattr(RunRecord, "write_copy", write_copy)
+    victim.write_bytes(good)
+    assert run().epochs == 2

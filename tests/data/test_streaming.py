@@ -1,5 +1,6 @@
 """Streaming folders and TFRecords: the same images, labels, splits and errors as in memory."""
 
+import re
 import subprocess
 import sys
 
@@ -7,7 +8,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfgen.data import load_dataset, write_tfrecord
+from tfgen.data import ReadLog, load_dataset, write_tfrecord
 from tfgen.data.streaming import StreamIndex, index_source
 from tfgen.errors import InputError
 
@@ -20,6 +21,23 @@ def write_folder(root, n=20, size=(6, 5), channels=3, seed=0):
         folder.mkdir(parents=True, exist_ok=True)
         tf.io.write_file(str(folder / f"{i:03d}.png"), tf.io.encode_png(image))
     return images
+
+
+def write_bad_files(folder, size=(6, 5), channels=3):
+    """Two PNGs with valid headers that fail only when decoded: corrupt.png (its body cut and
+    zeroed) and big.png (9x9, unlike the others)."""
+    png = tf.io.encode_png(np.full((*size, channels), 9, np.uint8)).numpy()
+    (folder / "corrupt.png").write_bytes(png[:40] + bytes(40))
+    tf.io.write_file(str(folder / "big.png"), tf.io.encode_png(np.zeros((9, 9, channels), "uint8")))
+
+
+# what the read log says of them (write_folder's first image is a/001.png)
+CORRUPT = r"\S*corrupt\.png: not a decodable PNG/JPEG/BMP/GIF image \(Invalid PNG\. [^()]*\)\."
+BIG = (
+    r"\S*big\.png: 9x9 pixels with 3 channel\(s\); the first image, \S*a/001\.png, has 6x5 with 3\."
+)
+SKIP = r"Pass skip_errors=True \(--skip-errors\) to skip such files\."
+CONVERT = r"Pass image_size=\(H, W\) and channels \(command line: --image-size H W, --channels C\)"
 
 
 def batches(ds):
@@ -117,9 +135,16 @@ def test_a_tfrecord_record_that_is_not_an_image_is_named_or_dropped(tmp_path):
         writer.write(
             tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
         )
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"e\.tfrecord \(record 0\)"):
-        batches(load_dataset(str(tmp_path)))
-    assert len(flat(batches(load_dataset(str(tmp_path), skip_errors=True)))[1]) == 3
+    log = ReadLog()
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"e\.tfrecord \(record 0\)") as e:
+        batches(load_dataset(str(tmp_path), read_log=log))
+    named = r"\S*e\.tfrecord \(record 0\): not a decodable .*b'garbage ', no image header\)\."
+    assert re.fullmatch(
+        rf"{named} Pass skip_errors=True .* to skip such records\.", str(log.explain(e.value))
+    )
+    log = ReadLog()
+    assert len(flat(batches(load_dataset(str(tmp_path), skip_errors=True, read_log=log)))[1]) == 3
+    assert len(log.failed()) == 1 and re.fullmatch(named, log.failed()[0])
 
 
 def test_mixed_sizes_fail_naming_the_file_unless_resized(tmp_path):
@@ -130,6 +155,39 @@ def test_mixed_sizes_fail_naming_the_file_unless_resized(tmp_path):
     with pytest.raises(tf.errors.InvalidArgumentError, match="big.png"):
         batches(load_dataset(str(tmp_path)))
     assert len(flat(batches(load_dataset(str(tmp_path), image_size=(6, 5))))[1]) == 5
+
+
+@pytest.mark.parametrize("mark", [True, False])
+def test_a_read_log_names_the_files_that_fail_only_when_read(tmp_path, caplog, mark):
+    write_folder(tmp_path, n=8)
+    write_bad_files(tmp_path / "a")
+    log = ReadLog(mark=mark)  # mark=False: the scan used under op determinism
+    with pytest.raises(tf.errors.InvalidArgumentError) as failure:  # TensorFlow's error...
+        batches(load_dataset(str(tmp_path), batch_size=4, read_log=log))
+    error = log.explain(failure.value)  # ... and the file behind it, with what to do
+    assert isinstance(error, InputError)
+    assert re.fullmatch(rf"{CORRUPT} {SKIP}|{BIG} {CONVERT}.*--skip-errors.*", str(error)), error
+
+    log = ReadLog(mark=mark)
+    ds = load_dataset(str(tmp_path), batch_size=4, skip_errors=True, read_log=log)
+    assert len(flat(batches(ds))[1]) == 8  # the others, every one
+    big, corrupt = log.failed()  # in folder order, each with its reason
+    assert re.fullmatch(BIG, big) and re.fullmatch(CORRUPT, corrupt), log.failed()
+    assert log.report() == (big, corrupt)
+    assert "skipped 2 unreadable image file(s)" in caplog.text and "big.png" in caplog.text
+    assert log.explain(failure.value) is None  # skipped files never raise: not their error
+
+
+def test_a_read_log_of_a_source_read_into_memory_stays_empty_and_serves_one_dataset(tmp_path):
+    log = ReadLog()
+    load_dataset("digits", read_log=log)
+    assert (
+        log.failed() == () and log.explain(tf.errors.InvalidArgumentError(None, None, "x")) is None
+    )
+    write_folder(tmp_path, n=4)
+    load_dataset(str(tmp_path), read_log=log)
+    with pytest.raises(InputError, match=r"read_log is already recording another dataset; pass"):
+        load_dataset(str(tmp_path), read_log=log)
 
 
 def test_seeded_order_is_the_same_across_builds_and_reshuffles_each_epoch(tmp_path):

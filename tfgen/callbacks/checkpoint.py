@@ -24,18 +24,22 @@ class EpochCheckpoint(keras.callbacks.Callback):
         state_path: the derived JSON copy of the record, or None for none.
         record: the run's `RunRecord` as of the start of training.
         early_stopping: a `tfgen.callbacks.EarlyStopping` whose count is recorded too.
+        skipped: () -> the "path: reason" lines of the files the data skipped so far, recorded
+            too (files that fail to decode are known only once training has read them).
     """
 
-    def __init__(self, model_path, state_path, record, early_stopping=None):
+    def __init__(self, model_path, state_path, record, early_stopping=None, skipped=None):
         super().__init__()
         self.model_path = model_path
         self.state_path = state_path
         self.record = record
         self.early_stopping = early_stopping
+        self.skipped = skipped
 
     def on_epoch_end(self, epoch, logs=None):
         stopping = self.early_stopping.state() if self.early_stopping is not None else None
-        record = self.record.after_epoch(epoch + 1, logs, stopping)
+        skipped = self.skipped() if self.skipped is not None else None
+        record = self.record.after_epoch(epoch + 1, logs, stopping, skipped)
         with atomic_path(self.model_path) as tmp:
             self.model.save(tmp)
             record.write_into(tmp)

@@ -93,11 +93,10 @@ def add_parser(verbs):
 def run(args):
     from tfgen.cli.arguments import data_options
     from tfgen.evaluation import evaluate
-    from tfgen.evaluation.data import default_source
 
     report = evaluate(
         args.model,
-        args.data or default_source(args.model),
+        args.data,  # None: the library picks the test split of the model's training data
         json_path=args.json,
         anomaly_classes=args.anomaly_classes,
         anomaly_score=args.anomaly_score,

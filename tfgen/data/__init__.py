@@ -6,12 +6,14 @@ from tfgen.data.pipeline import (
     load_examples,
     to_model_pixels,
 )
+from tfgen.data.read_log import ReadLog
 from tfgen.data.sources import SOURCE_FORMS, official_test_split, read_arrays
 from tfgen.data.tfrecord import write_tfrecord
 from tfgen.utils.images import TANH_RANGE, UNIT_RANGE
 
 __all__ = [
     "ImageArrays",
+    "ReadLog",
     "SOURCE_FORMS",
     "SourceInfo",
     "TANH_RANGE",

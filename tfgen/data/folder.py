@@ -55,21 +55,23 @@ def read_image_folder(source, path: Path, *, image_size=None, channels=None, ski
     )
 
 
-def report_skipped(path, skipped, *, kept, total):
-    """Logs the files `skip_errors` skipped in folder `path`.
+def report_skipped(path, skipped, *, kept, total, noun="image file(s)"):
+    """Logs the `skipped` lines of what `skip_errors` skipped in `path` (a folder, or any
+    source whose examples are `noun`).
 
     Raises:
-        InputError: none of the `total` files could be kept.
+        InputError: none of the `total` examples could be kept.
     """
     if skipped:
         log.warning(
-            "%s: skipped %d unreadable image file(s):\n  %s",
+            "%s: skipped %d unreadable %s:\n  %s",
             path,
             len(skipped),
+            noun,
             "\n  ".join(skipped),
         )
     if not kept:
-        raise InputError(f"{path}: none of the {total} image files could be decoded.")
+        raise InputError(f"{path}: none of the {total} {noun} could be decoded.")
 
 
 def list_images(path: Path):

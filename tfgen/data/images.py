@@ -1,5 +1,7 @@
 """Decoding and resizing single images with TensorFlow's own decoders."""
 
+import re
+
 import numpy as np
 import tensorflow as tf
 
@@ -22,8 +24,18 @@ def decode_image_bytes(data, *, where, channels=None):
     try:  # decoded as stored: TF's BMP and GIF decoders refuse channels=1
         image = tf.io.decode_image(data, expand_animations=False)
     except (tf.errors.InvalidArgumentError, tf.errors.UnknownError) as e:
-        raise InputError(f"{where}: not a decodable PNG/JPEG/BMP/GIF image ({e.message}).") from e
+        reason = _decoder_reason(e)
+        raise InputError(f"{where}: not a decodable PNG/JPEG/BMP/GIF image ({reason}).") from e
     return convert_channels(image, channels).numpy()
+
+
+def _decoder_reason(error):
+    """TensorFlow's decoder message on one line, without the op and device decoration:
+    "Invalid PNG. Failed to initialize decoder." rather than
+    "{{function_node __wrapped__DecodeImage_device_/job:...}} Invalid PNG. ... [Op:DecodeImage]"."""
+    text = re.sub(r"\{\{function_node [^}]*\}\}", "", error.message)
+    text = re.sub(r"\[Op:\w+\].*", "", text, flags=re.S)
+    return " ".join(text.split())
 
 
 def convert_channels(image, channels):

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from tfgen.data.arrays import ImageArrays
 from tfgen.data.images import convert_channels
+from tfgen.data.read_log import ReadLog
 from tfgen.data.sources import is_tfds_source, named_not_found, read_arrays, tfds_fallback
 from tfgen.data.streaming import StreamIndex, index_source, stream_kind, stream_parts
 from tfgen.data.tfds_source import parse_tfds_source, read_tfds
@@ -33,6 +34,7 @@ def load_dataset(
     tfds_data_dir=None,
     return_info=False,
     streaming=None,
+    read_log=None,
 ):
     """Turns a source string into a batched `tf.data.Dataset` of images (and labels).
 
@@ -62,6 +64,9 @@ def load_dataset(
         streaming: None streams image folders and TFRecord files (tf.data reads and decodes
             them in parallel, see `tfgen.data.streaming`; cached in memory only when the
             decoded images fit `CACHE_BUDGET_BYTES`); False reads every source into memory.
+        read_log: a `tfgen.data.ReadLog` that records which streamed examples fail to decode
+            while the dataset is read, so they can be named (`failed`, `explain`); left empty
+            by a source that is read into memory, whose errors are raised here.
 
     Returns:
         The dataset (a (training, validation) tuple for subset="both"), plus the `SourceInfo`
@@ -108,6 +113,7 @@ def load_dataset(
             seed=seed,
             skip_errors=skip_errors,
             cache=cache,
+            read_log=read_log,
         )
     keep_labels = labels and info.has_labels
     datasets = tuple(
@@ -131,13 +137,30 @@ def load_dataset(
 
 
 def load_examples(
-    source, *, pixel_range, seed=0, validation_split=None, subset=None, return_info=False, **options
+    source,
+    *,
+    pixel_range,
+    seed=0,
+    validation_split=None,
+    subset=None,
+    return_info=False,
+    streaming=False,
+    **options,
 ):
     """All images (and labels, or None) of `source` as NumPy arrays, in file order.
 
     Takes the options of `load_dataset`; with `validation_split` and `subset`, the same
     seeded split it gives. With `return_info`, also the source's `SourceInfo`.
+
+    Args:
+        streaming: False reads the source into memory, in file order. None streams folders
+            and TFRecords as `load_dataset` (and so training) does: a seeded split then holds
+            the examples a training run's did also when files fail only when decoded (the
+            streamed index keeps them, so they drop out after the split; the in-memory reader
+            drops them before it, and the split shifts). Such a file is then named in an
+            `InputError`, or with `skip_errors` logged as skipped.
     """
+    read_log = ReadLog()
     ds, info = load_dataset(
         source,
         batch_size=1024,
@@ -147,10 +170,11 @@ def load_examples(
         validation_split=validation_split,
         subset=subset,
         return_info=True,
-        streaming=False,  # file order, and the arrays end up in memory anyway
+        streaming=streaming,
+        read_log=read_log,
         **options,
     )
-    batches = list(ds)
+    batches = _read_all(ds, read_log)
     if not batches:  # a TFDS class filter can leave nothing; arrays are checked before
         raise InputError(
             f"{source}: no example is left after the class filter. "
@@ -164,6 +188,19 @@ def load_examples(
             np.concatenate([y.numpy() for _, y in batches]),
         )
     return (*arrays, info) if return_info else arrays
+
+
+def _read_all(ds, read_log):
+    """Every batch of `ds`; a streamed file that fails to decode is named, skipped ones logged."""
+    try:
+        batches = list(ds)
+    except tf.errors.OpError as e:
+        error = read_log.explain(e)
+        if error is None:
+            raise
+        raise error from e
+    read_log.report()
+    return batches
 
 
 def to_model_pixels(image, pixel_range, image_size=None, channels=None):

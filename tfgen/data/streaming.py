@@ -9,12 +9,22 @@ float32 in [0, 1] at `image_size`, the same values `read_arrays` gives).
 Bad files: an image file whose header is not PNG/JPEG/BMP/GIF fails with an `InputError`
 naming it (or is skipped and listed in `info.skipped` with `skip_errors`). A file with a valid
 header but a corrupt body, or of another size or channel count than the first file (without
-`image_size`/`channels`), fails only when it is read, with TensorFlow's error naming the file;
-with `skip_errors` such files are dropped by `tf.data.experimental.ignore_errors` (not listed).
-A TFRecord record whose image bytes have no image header fails when read, naming the file and
-record (dropped with `skip_errors`). TFRecords whose label pass fails (a corrupt file, a label
-of the wrong kind, labels on only some records) fall back to the in-memory reader, which names
-the record.
+`image_size`/`channels`), fails only when tf.data reads it, with TensorFlow's error (which
+names the file for a size, not for a corrupt body); with `skip_errors` such files are dropped
+by tf.data's `ignore_errors`. A TFRecord record whose image bytes do not decode fails or is
+dropped alike. TFRecords whose label pass fails (a corrupt file, a label of the wrong kind,
+labels on only some records) fall back to the in-memory reader, which names the record.
+
+Naming what fails at read time: pass a `tfgen.data.ReadLog` (`read_log=`). The decode map
+carries each example's index and marks it as being read, then as read (two scatter updates per
+decoded example; see `tfgen.data.read_log`). After a failure, or at any time with
+`skip_errors`, the log names exactly the examples that did not come through, each with its
+reason, by re-reading only those in Python: no decode pass before the first step, and none at
+all on data without bad files. (Under op determinism the marks would make tf.data run every
+map serially, so there the log decodes the examples once, in parallel, when first asked.)
+`tfgen.training.train` uses one to turn a failure into an `InputError` naming the file (exit
+status 2 on the command line), and lists the files skipped at read time at each epoch end, in
+the log and in the run record.
 
 Order: folder examples come in the same order as from `read_arrays` (so the same seed gives
 the same batches). TFRecord shards are interleaved, so their examples come in a fixed
@@ -78,12 +88,16 @@ def index_source(source, *, image_size=None, channels=None, skip_errors=False):
     return _index_folder(source, image_size, channels, skip_errors)
 
 
-def fits_in_memory(count, image_shape, budget=CACHE_BUDGET_BYTES):
-    """True when `count` float32 images of `image_shape` (H, W, C) fit `budget` bytes."""
+def fits_in_memory(count, image_shape, budget=None):
+    """True when `count` float32 images of `image_shape` (H, W, C) fit `budget` bytes
+    (default `CACHE_BUDGET_BYTES`, read at call time so that a test can lower it)."""
+    budget = CACHE_BUDGET_BYTES if budget is None else budget
     return count * int(np.prod(image_shape)) * 4 <= budget
 
 
-def stream_parts(index, parts, *, count, image_size, channels, shuffle, seed, skip_errors, cache):
+def stream_parts(
+    index, parts, *, count, image_size, channels, shuffle, seed, skip_errors, cache, read_log=None
+):
     """Maps each (index, label) part dataset to (image, label) read from the files.
 
     Args:
@@ -91,6 +105,7 @@ def stream_parts(index, parts, *, count, image_size, channels, shuffle, seed, sk
         parts: [(dataset of (index, label), is_training)], split as in-memory arrays are.
         count: the number of examples after the class filter (the shuffle buffer's size when
             the images are cached, as for in-memory arrays).
+        read_log: a `ReadLog` to record which examples fail to decode, or None.
 
     Returns:
         (parts, cache, buffer): the image parts, the cache setting to use (False when the
@@ -98,14 +113,17 @@ def stream_parts(index, parts, *, count, image_size, channels, shuffle, seed, sk
     """
     fits = isinstance(cache, str) or (cache and fits_in_memory(count, index.info.image_shape))
     shape = index.info.image_shape
+    decoding = (shape, image_size, channels)
+    if read_log is not None:
+        _bind_read_log(read_log, index, parts, decoding, skip_errors)
     out = []
     for ds, training in parts:
         if index.info.kind == "tfrecord":
-            ds = _tfrecord_images(index, ds, shape, image_size, channels, skip_errors)
+            ds = _tfrecord_images(index, _part_indices(ds), decoding, skip_errors, read_log)
         else:
             if shuffle and training and not fits:  # shuffle the file order, not just a buffer
                 ds = ds.shuffle(count, seed=seed, reshuffle_each_iteration=True)
-            ds = _folder_images(index, ds, shape, image_size, channels, skip_errors)
+            ds = _folder_images(index, ds, decoding, skip_errors, read_log)
         out.append((ds, training))
     # uncached, the file order is reshuffled each epoch, so a bounded buffer only mixes locally
     per_image = 4 * int(np.prod(shape))
@@ -113,17 +131,33 @@ def stream_parts(index, parts, *, count, image_size, channels, shuffle, seed, sk
     return out, (cache if fits else False), (count if fits else bounded)
 
 
-def _folder_images(index, part, shape, image_size, channels, skip_errors):
+def _part_indices(part):
+    """The example indices of a dataset of (index, label), as an int64 array."""
+    batches = [i.numpy() for i, _ in part.batch(1 << 16)]
+    return np.concatenate(batches) if batches else np.zeros(0, np.int64)
+
+
+def _folder_images(index, part, decoding, skip_errors, read_log):
     """Reads and decodes the files `part` indexes, in parallel and in `part`'s order."""
+    ds = _folder_examples(index, part, decoding, read_log)
+    ds = ds.map(lambda i, image, label: (image, label))
+    if skip_errors:  # valid headers, corrupt bodies: dropped (the read log names them)
+        ds = ds.ignore_errors()
+    return ds
+
+
+def _folder_examples(index, part, decoding, read_log=None):
+    """(index, image, label) of the files `part` indexes, decoded in parallel, in order."""
     paths = tf.constant([str(f) for f in index.files])
 
     def read(i, label):
-        return _decode(tf.io.read_file(paths[i]), paths[i], shape, image_size, channels), label
+        def decode():
+            return _decode(tf.io.read_file(paths[i]), paths[i], *decoding)
 
-    ds = part.map(read, num_parallel_calls=tf.data.AUTOTUNE)
-    if skip_errors:  # valid headers, corrupt bodies: dropped (the header check listed the rest)
-        ds = ds.apply(tf.data.experimental.ignore_errors())
-    return ds
+        image = read_log.watch(i, decode) if read_log else decode()
+        return i, image, label
+
+    return part.map(read, num_parallel_calls=tf.data.AUTOTUNE)
 
 
 def _decode(data, where, shape, image_size, channels):
@@ -131,6 +165,7 @@ def _decode(data, where, shape, image_size, channels):
 
     Without `channels`, every image must have the first one's channels (and, without
     `image_size`, its size): a mismatch fails naming the file, as `stack_images` refuses it.
+    `_problem` makes the same checks in Python.
     """
     header = tf.reduce_any(tf.stack([tf.strings.substr(data, 0, len(m)) == m for m in _MAGIC]))
     named = tf.debugging.Assert(header, ["not a decodable PNG/JPEG/BMP/GIF image:", where])
@@ -274,11 +309,24 @@ def _file_labels(file, label_key):
     return np.concatenate([b.numpy() for b in ds] or [np.zeros(0, np.int64)])
 
 
-def _tfrecord_images(index, part, shape, image_size, channels, skip_errors):
-    """The records whose global index is in `part`, shards interleaved, decoded in parallel."""
+def _tfrecord_images(index, indices, decoding, skip_errors, read_log):
+    """The records whose global index is in `indices`, shards interleaved, decoded in parallel."""
+    ds = _tfrecord_examples(index, indices, decoding, read_log)
+    ds = ds.map(lambda i, image, label: (image, label))
+    # multi-worker runs shard by element, as for in-memory arrays: sharding by file would give
+    # workers unequal shares and break the asserted cardinality
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    ds = ds.with_options(options)
+    if skip_errors:
+        return ds.ignore_errors()
+    return ds.apply(tf.data.experimental.assert_cardinality(len(indices)))
+
+
+def _tfrecord_examples(index, indices, decoding, read_log=None):
+    """(global index, image, label) of the records in `indices`, in interleaved order."""
     image_key, offsets, all_labels = index.kind_data
     wanted = np.zeros(len(all_labels), bool)
-    indices = np.concatenate([i.numpy() for i, _ in part.batch(1 << 16)])
     wanted[indices] = True
     wanted, labels = tf.constant(wanted), tf.constant(all_labels)
     files = tf.data.Dataset.from_tensor_slices(
@@ -291,25 +339,124 @@ def _tfrecord_images(index, part, shape, image_size, channels, skip_errors):
 
     def records(file, compression, offset):
         ds = tf.data.TFRecordDataset(file, compression)
-        return ds.enumerate().map(lambda i, r: (i, offset, r, file))
+        return ds.enumerate().map(lambda i, r: (i + offset, i, r, file))
 
     ds = files.interleave(
         records, cycle_length=4, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True
     )
-    ds = ds.filter(lambda i, offset, r, f: wanted[i + offset])
+    ds = ds.filter(lambda g, i, r, f: wanted[g])
     spec = {image_key: tf.io.FixedLenFeature([], tf.string)}
 
-    def decode(i, offset, record, file):
-        data = tf.io.parse_single_example(record, spec)[image_key]
-        where = tf.strings.join([file, " (record ", tf.strings.as_string(i), ")"])
-        return _decode(data, where, shape, image_size, channels), labels[i + offset]
+    def read(g, i, record, file):
+        def decode():
+            data = tf.io.parse_single_example(record, spec)[image_key]
+            where = tf.strings.join([file, " (record ", tf.strings.as_string(i), ")"])
+            return _decode(data, where, *decoding)
 
-    ds = ds.map(decode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    # multi-worker runs shard by element, as for in-memory arrays: sharding by file would give
-    # workers unequal shares and break the asserted cardinality
-    options = tf.data.Options()
-    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    ds = ds.with_options(options)
-    if skip_errors:
-        return ds.apply(tf.data.experimental.ignore_errors())
-    return ds.apply(tf.data.experimental.assert_cardinality(len(indices)))
+        image = read_log.watch(g, decode) if read_log else decode()
+        return g, image, labels[g]
+
+    return ds.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+
+
+# ---- naming what failed: the read log's checks and scans ------------------------------------
+
+SKIP = "Pass skip_errors=True (--skip-errors) to skip such {}."
+CONVERT = (
+    "Pass image_size=(H, W) and channels (command line: --image-size H W, --channels C) to "
+    "convert every image, or skip_errors=True (--skip-errors) to skip such {}."
+)
+
+
+def _bind_read_log(read_log, index, parts, decoding, skip_errors):
+    """Gives `read_log` what it needs to name the examples of `parts` that fail to decode."""
+    indices = np.unique(np.concatenate([_part_indices(ds) for ds, _ in parts]))
+    records = index.info.kind == "tfrecord"
+
+    def scan():  # the examples that decode: one parallel pass, failures dropped
+        if records:
+            ds = _tfrecord_examples(index, indices, decoding)
+        else:
+            part = tf.data.Dataset.from_tensor_slices((indices, np.zeros_like(indices)))
+            ds = _folder_examples(index, part, decoding)
+        ds = ds.ignore_errors().map(lambda i, image, label: i)
+        return np.concatenate([np.zeros(0, np.int64), *(b.numpy() for b in ds.batch(1 << 16))])
+
+    read_log.bind(
+        index.info.source,
+        indices,
+        len(index.kind_data[2]) if records else len(index.files),
+        (_record_check if records else _file_check)(index, decoding),
+        scan,
+        skip_errors=skip_errors,
+        noun="record(s)" if records else "image file(s)",
+    )
+
+
+def _file_check(index, decoding):
+    """index -> ("file: reason", advice) when the file fails `_decode`, else None."""
+
+    def check(i):
+        file = index.files[i]
+        try:
+            data = Path(file).read_bytes()
+        except OSError as e:
+            return f"{file}: cannot be read ({e.strerror}).", SKIP.format("files")
+        return _problem(data, str(file), str(index.files[0]), decoding, "files")
+
+    return check
+
+
+def _record_check(index, decoding):
+    """global index -> ("file (record i): reason", advice) when the record fails, else None."""
+    image_key, offsets, _ = index.kind_data
+
+    def locate(g):
+        k = int(np.searchsorted(offsets, g, side="right")) - 1  # the file holding record g
+        return index.files[k], int(g - offsets[k])
+
+    def check(g):
+        file, i = locate(g)
+        raw = next(iter(tf.data.TFRecordDataset(str(file), _compression(file)).skip(i).take(1)))
+        feature = tf.train.Example.FromString(raw.numpy()).features.feature.get(image_key)
+        values = feature.bytes_list.value if feature is not None else []
+        where = f"{file} (record {i})"
+        if len(values) != 1:
+            return f"{where}: no {image_key!r} feature holding one image.", SKIP.format("records")
+        first = "{} (record {})".format(*locate(0))
+        return _problem(values[0], where, first, decoding, "records")
+
+    return check
+
+
+def _problem(data, where, first, decoding, noun):
+    """Why `_decode` refuses `data`, found in Python: ("where: reason", advice), or None.
+
+    `first` names the first example, whose size and channels the others must have.
+    """
+    shape, image_size, channels = decoding
+    if not data.startswith(_MAGIC):
+        return (
+            f"{where}: not a decodable PNG/JPEG/BMP/GIF image (its first bytes are "
+            f"{data[:8]!r}, no image header).",
+            SKIP.format(noun),
+        )
+    try:
+        image = decode_image_bytes(data, where=where, channels=channels)
+    except InputError as e:
+        return str(e), SKIP.format(noun)
+    except (tf.errors.OpError, ValueError) as e:  # a channel count `_to_channels` refuses too
+        return f"{where}: cannot be converted to {channels} channel(s) ({e}).", SKIP.format(noun)
+    (h, w, c), (height, width, stored) = image.shape, shape
+    if image_size is None and (h, w, c) != tuple(shape):
+        return (
+            f"{where}: {h}x{w} pixels with {c} channel(s); the first image, {first}, has "
+            f"{height}x{width} with {stored}.",
+            CONVERT.format(noun),
+        )
+    if c != stored:
+        return (
+            f"{where}: {c} channel(s); the first image, {first}, has {stored}.",
+            CONVERT.format(noun),
+        )
+    return None

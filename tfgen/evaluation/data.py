@@ -124,6 +124,9 @@ def _arrays(source, model, options, seed=0, validation_split=None):
         seed=seed,
         validation_split=validation_split,
         subset=subset,
+        # a run's held-out split, read as the run read it: the same examples, even where
+        # files that fail when decoded were skipped (in memory, they shift the split)
+        streaming=None if validation_split else False,
         **options,
     )
 

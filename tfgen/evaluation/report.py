@@ -16,7 +16,7 @@ import numpy as np
 import tfgen
 from tfgen.errors import InputError
 from tfgen.evaluation import autoencoders
-from tfgen.evaluation.data import evaluation_data
+from tfgen.evaluation.data import default_source, evaluation_data
 from tfgen.evaluation.generators import default_features, sample_metrics
 from tfgen.metrics import default_error_window
 from tfgen.models import load_model
@@ -31,7 +31,7 @@ ANOMALY_SCORES = ("error_map_peak", "reconstruction_mse", "negative_elbo", "nega
 
 def evaluate(
     model_path,
-    data,
+    data=None,
     *,
     json_path,
     features=None,
@@ -52,6 +52,11 @@ def evaluate(
     """Evaluates the model saved at `model_path` on `data` and writes the report.
 
     Args:
+        data: the source to score; None scores the test split of the model's training data
+            when that source has one (fashion_mnist or fashion_mnist:train ->
+            fashion_mnist:test, an IDX folder with train- and t10k- files -> FOLDER:test),
+            else the training data itself, whose held-out split is then scored (see
+            `tfgen.evaluation.data.default_source`).
         json_path: the JSON report; its siblings `<stem>.per_image.csv` and `<stem>.*.png`
             hold per-image values and plots.
         features: the feature extractor of the sample metrics ("classifier:PATH",
@@ -79,9 +84,11 @@ def evaluate(
         The report as a dict (also written to `json_path`).
 
     Raises:
-        InputError: a model evaluate cannot measure, a bad option, or unusable data.
+        InputError: a model evaluate cannot measure, a bad option, unusable data, or no data
+            given for a model without a run record to take it from.
     """
     start = time.monotonic()
+    data = default_source(model_path) if data is None else data
     model = load_model(model_path)
     _check_options(model, model_path, anomaly_score, threshold_quantile)
     subject = evaluation_data(

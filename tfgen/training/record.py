@@ -53,6 +53,8 @@ class RunRecord:
         epochs: epochs completed, i.e. in the checkpoint holding this record.
         last_logs: the last completed epoch's logs.
         early_stopping: `tfgen.callbacks.EarlyStopping.state()`, or None.
+        skipped_files: one "path: reason" line per file (or record) that `skip_errors`
+            skipped, when the source was indexed or when the run read it.
         format: the record's layout version.
     """
 
@@ -69,15 +71,18 @@ class RunRecord:
     epochs: int = 0
     last_logs: dict = field(default_factory=dict)
     early_stopping: dict | None = None
+    skipped_files: list = field(default_factory=list)
     format: int = FORMAT
 
-    def after_epoch(self, epochs, logs, early_stopping=None):
-        """This record once `epochs` epochs are done with `logs` (and the stopper's state)."""
+    def after_epoch(self, epochs, logs, early_stopping=None, skipped_files=None):
+        """This record once `epochs` epochs are done with `logs` (and the stopper's state, and
+        the files skipped so far; None keeps the recorded ones)."""
         return replace(
             self,
             epochs=epochs,
             last_logs={k: float(v) for k, v in (logs or {}).items()},
             early_stopping=early_stopping,
+            skipped_files=self.skipped_files if skipped_files is None else list(skipped_files),
         )
 
     def to_dict(self):

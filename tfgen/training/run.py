@@ -6,10 +6,20 @@ record), `logs/` for TensorBoard and `.tfgen.lock`. A run holds an exclusive loc
 for its whole life, so a second run on it stops at once; once it holds the lock it removes the
 temporary files killed runs left. Running `train` again on the same folder resumes from the
 checkpoint up to `epochs`.
+
+Bad data found while training: a streamed file that fails to decode only when tf.data reads
+it (a corrupt body, another size) is named in an `InputError` (exit status 2 on the command
+line, see `tfgen.data.read_log`), not left as TensorFlow's traceback. The folder keeps what
+the run saved: `locked_folder` removes a folder it created only when nothing but its lock is
+in it, so a run that committed a checkpoint stays, and the same command resumes from it once
+the data is fixed (or with `skip_errors`). With `skip_errors`, the files skipped as they are
+read are logged and recorded (`RunRecord.skipped_files`) at each epoch end.
 """
 
+import contextlib
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +39,7 @@ from tfgen.callbacks import (
     TrainingHealthMonitor,
 )
 from tfgen.callbacks.checkpoint import copy_best
-from tfgen.data import load_dataset
+from tfgen.data import ReadLog, load_dataset
 from tfgen.errors import InputError
 from tfgen.models import (
     MODELS,
@@ -128,8 +138,10 @@ def train(
         TrainResult.
 
     Raises:
-        InputError: bad arguments, unreadable data, a workdir holding a different run or an
-            unreadable run record, or a workdir in use by another process (named by PID).
+        InputError: bad arguments, unreadable data (also a streamed file that fails to
+            decode while training reads it: named, the last checkpoint kept), a workdir
+            holding a different run or an unreadable run record, or a workdir in use by
+            another process (named by PID).
         TrainingDiverged: a loss became NaN/inf; the last good checkpoint is kept.
     """
     spec = get_spec(model_name)
@@ -218,9 +230,8 @@ def _train_in(
 ):
     """`train`'s work once it holds the folder's lock: data, model, callbacks, `fit`."""
     strategy = start_runtime(runtime, fresh.seed)
-    train_ds, val_ds, info = _datasets(
-        fresh.data, spec, fresh.batch_size, fresh.validation_split, fresh.seed, fresh.data_options
-    )
+    read_log = ReadLog(mark=not runtime.deterministic)  # marks would make tf.data serial
+    train_ds, val_ds, info = _datasets(fresh, spec, read_log)
     done = saved.epochs if saved else 0
     image_shape = _images(train_ds.element_spec).shape[1:]
     with strategy.scope():  # the variables live on the strategy's devices
@@ -250,12 +261,19 @@ def _train_in(
     )  # its best file is copied from each improving epoch's committed checkpoint
     # the given facts, with the progress of the run being resumed
     record = fresh.after_epoch(done, saved.last_logs, stopping_state) if saved else fresh
-    preview = _preview(val_ds if val_ds is not None else train_ds)
-    _replay_shuffles(train_ds, done)
     budget = TimeBudget(max_seconds) if max_seconds else None
-    callbacks = _callbacks(model, paths, preview, budget, stopper, record, monitor, chief)
-    start = time.monotonic()
-    history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
+
+    def skipped():  # the index pass's skips, and those found as the run reads the files
+        return [*info.skipped, *read_log.report()]
+
+    with _naming_bad_files(read_log, paths):  # tf.data decodes streamed files from here on
+        preview = _preview(val_ds if val_ds is not None else train_ds)
+        _replay_shuffles(train_ds, done)
+        callbacks = _callbacks(
+            model, paths, preview, budget, stopper, record, skipped, monitor, chief
+        )
+        start = time.monotonic()
+        history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
     committed = callbacks[-1].record  # the EpochCheckpoint's: what model.keras now holds
     return TrainResult(
         model,
@@ -268,6 +286,26 @@ def _train_in(
     )
 
 
+@contextlib.contextmanager
+def _naming_bad_files(read_log, paths):
+    """Turns the TensorFlow error of a streamed file that fails to decode while the run reads
+    it (in `fit`, at any epoch) into an `InputError` naming the file, and says what the
+    folder keeps: the last checkpoint stays, and the same command resumes from it."""
+    try:
+        yield
+    except tf.errors.OpError as e:
+        error = read_log.explain(e)
+        if error is None:
+            raise
+        record = read_record(paths.model)
+        kept = (
+            f" {paths.model} keeps the {record.epochs} finished epoch(s); run again to resume."
+            if record
+            else ""
+        )
+        raise InputError(f"{error}{kept}") from e
+
+
 def _stop_reason(stopper, budget):
     if stopper and stopper.stopped:
         return "early_stopping"
@@ -276,10 +314,11 @@ def _stop_reason(stopper, budget):
     return None
 
 
-def _callbacks(model, paths, preview, budget, stopper, record, monitor, chief):
+def _callbacks(model, paths, preview, budget, stopper, record, skipped, monitor, chief):
     """The run's callbacks, in an order that matters: the NaN guard before the checkpoint,
     early stopping (which restores the best weights) just before it. Only the chief of a
-    multi-worker run writes TensorBoard logs."""
+    multi-worker run writes TensorBoard logs. `skipped` lists the files skipped so far, for
+    the record of each checkpoint."""
     images, labels = preview
     callbacks = [
         NaNGuard(),  # first: a diverged step must never reach the checkpoint
@@ -294,26 +333,27 @@ def _callbacks(model, paths, preview, budget, stopper, record, monitor, chief):
         callbacks.append(LatentProjector(paths.logs, images, labels))
     if monitor and model.can_discriminate and model.can_sample:
         callbacks.append(TrainingHealthMonitor(paths.logs, images, labels))
-    return [
-        *callbacks,
-        *([stopper] if stopper else []),
-        EpochCheckpoint(paths.model, paths.state, record, stopper),  # last: see `_train_in`
-    ]
+    checkpoint = EpochCheckpoint(paths.model, paths.state, record, stopper, skipped)
+    return [*callbacks, *([stopper] if stopper else []), checkpoint]  # last: see `_train_in`
 
 
 def _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths):
     if verbose == "auto":  # one line per epoch in logs, a live progress bar in a terminal
         verbose = 1 if sys.stdout.isatty() else 2
     try:
-        return model.fit(
-            train_ds,
-            validation_data=val_ds,
-            epochs=epochs,
-            initial_epoch=done,
-            callbacks=callbacks,
-            shuffle=False,
-            verbose=verbose,
-        )
+        with warnings.catch_warnings():
+            # a dataset of unknown length (files skipped as read) ends its first epoch with
+            # Keras's "ran out of data; interrupting training", though training goes on
+            warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
+            return model.fit(
+                train_ds,
+                validation_data=val_ds,
+                epochs=epochs,
+                initial_epoch=done,
+                callbacks=callbacks,
+                shuffle=False,
+                verbose=verbose,
+            )
     except TrainingDiverged as e:
         kept = (
             f"the last good checkpoint is {paths.model}"
@@ -337,19 +377,23 @@ def _check_early_stopping(patience):
         )
 
 
-def _datasets(data, spec, batch_size, split, seed, data_options):
+def _datasets(record, spec, read_log):
+    """(training, validation or None, info) of the run's data, as `record` describes it."""
     common = dict(
-        batch_size=batch_size,
+        batch_size=record.batch_size,
         pixel_range=spec.pixel_range,
-        seed=seed,
+        seed=record.seed,
         drop_remainder=spec.drop_remainder,
-        **data_options,
+        read_log=read_log,
+        return_info=True,
+        **record.data_options,
     )
+    split = record.validation_split
     if not split:
-        train_ds, info = load_dataset(data, return_info=True, **common)
+        train_ds, info = load_dataset(record.data, **common)
         return train_ds, None, info
     (train_ds, val_ds), info = load_dataset(
-        data, validation_split=split, subset="both", return_info=True, **common
+        record.data, validation_split=split, subset="both", **common
     )
     return train_ds, val_ds, info
 
