@@ -2,6 +2,7 @@
 
 from tfgen.data.arrays import ImageArrays, SourceInfo
 from tfgen.data.pipeline import (
+    is_cached,
     load_dataset,
     load_examples,
     to_model_pixels,
@@ -13,6 +14,7 @@ from tfgen.utils.images import TANH_RANGE, UNIT_RANGE
 
 __all__ = [
     "ImageArrays",
+    "is_cached",
     "ReadLog",
     "SOURCE_FORMS",
     "SourceInfo",

@@ -295,6 +295,15 @@ def _check_labelled(info, classes):
         )
 
 
+def is_cached(ds):
+    """Whether `ds` reads through a `cache()` (in memory or to a file), judged from its graph."""
+    try:
+        graph = tf.compat.v1.GraphDef.FromString(ds._as_serialized_graph().numpy())
+    except (AttributeError, tf.errors.OpError):  # a private API: assume cached, as before
+        return True
+    return any(node.op.startswith("CacheDataset") for node in graph.node)
+
+
 def _pipeline(
     ds,
     keep_labels,

@@ -24,7 +24,7 @@ DEFAULTS = {
     # eval_source: a source read whole as the eval split (a test split); else eval_fraction
     # of `source` is hashed into it
     "data": {"options": {}, "eval_fraction": 0.1, "seed": 0, "eval_source": None, "shards": 1},
-    # args: Apache Beam pipeline options for ExampleGen and StatisticsGen (tfgen.pipeline.beam_runner)
+    # args: Beam pipeline options for ExampleGen and StatisticsGen (tfgen.pipeline.beam_runner)
     "beam": {"args": []},
     "schema": {"min_examples": 100, "max_duplicate_fraction": 0.05, "min_pixel_std": 20.0},
     # runtime: tfgen.runtime.Runtime's fields, e.g. {"precision": "mixed_float16"} on GPUs

@@ -39,7 +39,7 @@ from tfgen.callbacks import (
     TrainingHealthMonitor,
 )
 from tfgen.callbacks.checkpoint import copy_best
-from tfgen.data import ReadLog, load_dataset
+from tfgen.data import ReadLog, is_cached, load_dataset
 from tfgen.errors import InputError
 from tfgen.models import (
     MODELS,
@@ -413,15 +413,20 @@ PREVIEW_EXAMPLES = 512  # the fixed batch behind TensorBoard's images and projec
 def _preview(ds):
     """Up to PREVIEW_EXAMPLES images (and labels, or None) from the start of `ds`.
 
-    Reads `ds` to the end: stopping early discards a cached dataset's partial cache (with a
-    warning); a full pass fills the cache the first epoch would fill anyway.
+    A cached dataset is read to the end: stopping early would discard its partial cache (with
+    a warning), and a full pass fills the cache the first epoch would fill anyway. Any other
+    dataset (a large folder streamed from disk) is read only as far as the preview needs, so
+    the first step does not wait for a pass over every file.
     """
     images, labels = [], []
+    complete = is_cached(ds)
     for element in ds:
         if sum(len(x) for x in images) < PREVIEW_EXAMPLES:
             images.append(_images(element).numpy())
             if isinstance(element, tuple):
                 labels.append(element[1].numpy())
+        elif not complete:
+            break
     images = np.concatenate(images)[:PREVIEW_EXAMPLES]
     return images, np.concatenate(labels)[:PREVIEW_EXAMPLES] if labels else None
 
