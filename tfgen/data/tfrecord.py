@@ -125,10 +125,11 @@ def write_tfrecord(path, images, labels=None):
     return Path(path)
 
 
-def encode_example(image, label=None):
+def encode_example(image, label=None, png=None):
     """One uint8 (H, W, C) image (and int label, or None) as a serialized `tf.train.Example`
-    holding its PNG under `image` (and the label under `label`)."""
-    feature = {"image": _bytes_feature(tf.io.encode_png(image).numpy())}
+    holding its PNG under `image` (and the label under `label`). `png`: the image's PNG bytes
+    when they are at hand, so it is not encoded again."""
+    feature = {"image": _bytes_feature(png or tf.io.encode_png(image).numpy())}
     if label is not None:
         feature["label"] = tf.train.Feature(int64_list=tf.train.Int64List(value=[int(label)]))
     return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()

@@ -131,7 +131,7 @@ def _build(pipeline, readers, output_dir, results, eval_fraction, seed, shards):
         _ = (
             examples
             | f"Encode{split}"
-            >> beam.MapTuple(lambda _, pixels, label: encode_example(pixels, label))
+            >> beam.MapTuple(lambda _, pixels, label, png: encode_example(pixels, label, png))
             | f"Write{split}"
             >> beam.io.WriteToTFRecord(
                 str(output_dir / split / "data"),
@@ -159,7 +159,7 @@ class _Summary(beam.CombineFn):
         return {"count": 0, "shapes": set(), "labelled": 0, "labels": set()}
 
     def add_input(self, acc, example):
-        _, pixels, label = example
+        _, pixels, label, _ = example
         acc["count"] += 1
         if len(acc["shapes"]) < 5:
             acc["shapes"].add(tuple(int(d) for d in pixels.shape))
@@ -321,7 +321,7 @@ def _chunk_examples(chunk, key):
     pixels, labels, _ = _arrays(*key)
     for i in range(start, stop):
         label = None if labels is None else int(labels[i])
-        yield (content_digest(pixels[i]), pixels[i], label)
+        yield (content_digest(pixels[i]), pixels[i], label, None)
 
 
 def _read_file(item, options):
@@ -330,12 +330,16 @@ def _read_file(item, options):
 
 
 def _decoded(data, where, label, options):
-    """[(digest, uint8 pixels, label)] of one encoded image, or [a tagged problem line]."""
+    """[(digest, uint8 pixels, label, PNG bytes or None)] of one encoded image, or [a tagged
+    problem line]. A PNG file that needs no conversion keeps its bytes (no re-encoding)."""
     try:
         image = decode_image_bytes(data, where=where, channels=options.get("channels"))
     except InputError as e:
         return [beam.pvalue.TaggedOutput(_PROBLEM, str(e))]
-    return [_example(image, label, options)]
+    example = _example(image, label, options)
+    if example[1] is image and options.get("channels") is None and data[:4] == b"\x89PNG":
+        example = (*example[:3], data)
+    return [example]
 
 
 def _parsed(record, where, options):
@@ -348,8 +352,9 @@ def _parsed(record, where, options):
 
 
 def _example(image, label, options):
-    """(digest, pixels, label), resized to `image_size` when given (as read_arrays does)."""
+    """(digest, pixels, label, None), resized to `image_size` when given (as read_arrays
+    does)."""
     size = options.get("image_size")
     if size is not None and tuple(image.shape[:2]) != tuple(size):
         image = to_uint8(resize_to(image, tuple(size)))
-    return (content_digest(image), image, label)
+    return (content_digest(image), image, label, None)
