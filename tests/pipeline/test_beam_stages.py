@@ -159,3 +159,26 @@ def test_beam_options_are_checked_before_anything_runs():
         "--direct_running_mode=multi_processing",
     ]
     assert config["data"]["eval_source"] == "fashion_mnist:test"
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (
+            ["--beam-option", "direct_num_worker=2"],
+            "unknown Beam pipeline option(s) ['--direct_num_worker'] in beam_args (did you mean "
+            "--direct_num_workers?)",
+        ),
+        (["--beam-option", "--project=p"], "--beam-option expects NAME=VALUE"),
+        (["--workers", "0"], "--workers must be at least 1. Received: 0"),
+    ],
+)
+def test_the_pipeline_cli_refuses_bad_beam_flags_in_one_line(tmp_path, capsys, flags, message):
+    from tfgen.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["pipeline", "run", "dcgan_digits", *flags, "--pipeline-root", str(tmp_path / "r")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and message in err
+    assert not (tmp_path / "r").exists()

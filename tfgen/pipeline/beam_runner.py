@@ -9,6 +9,7 @@ pipeline options.
 Unknown flags are refused (Beam itself would drop them with a log line).
 """
 
+import difflib
 import importlib
 import json
 import logging
@@ -37,6 +38,9 @@ def _import_beam_quietly():
 beam = _import_beam_quietly()
 PipelineOptions = beam.options.pipeline_options.PipelineOptions
 
+OPTIONS_REFERENCE = (
+    "https://beam.apache.org/releases/pydoc/current/apache_beam.options.pipeline_options.html"
+)
 # workers log at WARNING too (each would log its start and stop at INFO)
 DEFAULT_ARGS = (
     "--runner=DirectRunner",
@@ -67,13 +71,21 @@ def pipeline_options(beam_args=()):
             f"Received: {beam_args!r}"
         )
     options = PipelineOptions([*DEFAULT_ARGS, *beam_args])
-    known = options.get_all_options(retain_unknown_options=False)
-    every = options.get_all_options(retain_unknown_options=True)
+    checker = logging.getLogger("apache_beam.options.pipeline_options")
+    level = checker.level
+    checker.setLevel(logging.ERROR)  # it would log "Discarding unparseable args" for each
+    try:
+        known = options.get_all_options(retain_unknown_options=False)
+        every = options.get_all_options(retain_unknown_options=True)
+    finally:
+        checker.setLevel(level)
     unknown = sorted(set(every) - set(known))
     if unknown:
+        hints = [m for u in unknown for m in difflib.get_close_matches(u, known, n=1)]
+        hint = f" (did you mean {', '.join('--' + h for h in hints)}?)" if hints else ""
         raise InputError(
-            f"unknown Beam pipeline option(s) {['--' + u for u in unknown]} in beam_args; see "
-            "`python -m apache_beam.examples.wordcount --help` for the options Beam knows."
+            f"unknown Beam pipeline option(s) {['--' + u for u in unknown]} in beam_args{hint}; "
+            f"the options Beam knows: {OPTIONS_REFERENCE}"
         )
     return options
 
