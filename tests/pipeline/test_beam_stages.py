@@ -169,7 +169,7 @@ def test_beam_options_are_checked_before_anything_runs():
             "unknown Beam pipeline option(s) ['--direct_num_worker'] in beam_args (did you mean "
             "--direct_num_workers?)",
         ),
-        (["--beam-option", "--project=p"], "--beam-option expects NAME=VALUE"),
+        (["--beam-option=--project=p"], "--beam-option expects NAME=VALUE"),
         (["--workers", "0"], "--workers must be at least 1. Received: 0"),
     ],
 )
