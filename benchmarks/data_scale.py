@@ -18,6 +18,7 @@ TensorFlow's import for the TFRecord writers):
               and its batches are 64x64x1, the folder's and TFRecords' 64x64x3.
 
 Measurements (`MEASUREMENTS`):
+    write       writes every format (the others write only the formats they read).
     input       per input (`INPUTS`: a format and `load_dataset` options), `load_dataset` read by
                 a no-op consumer for `--epochs` epochs: seconds from `load_dataset` to the first
                 batch, images/s of the first and last epoch, the child's peak RSS.
@@ -52,6 +53,7 @@ import json
 import math
 import os
 import resource
+import signal
 import struct
 import subprocess
 import sys
@@ -373,6 +375,13 @@ INPUTS = {  # name -> (format, load_dataset options)
 }
 
 
+def measure_write(data, args):
+    """Writes every format; `Data.path` times each write (its only figures)."""
+    for kind in WRITERS:
+        data.path(kind)
+    return []
+
+
 def measure_input(data, args):
     rows = []
     for name in args.inputs:
@@ -408,6 +417,7 @@ def measure_first_step(data, args):
 
 
 MEASUREMENTS = {  # name -> function; add a measurement here
+    "write": measure_write,
     "input": measure_input,
     "train": measure_train,
     "first-step": measure_first_step,
@@ -502,7 +512,7 @@ def measure_size(n, args, results):
             rows[name] = MEASUREMENTS[name](data, args)
             for row in rows[name]:
                 print_row(n, name, row)
-        for measure, measure_rows in {"write": data.rows, **rows}.items():
+        for measure, measure_rows in [("write", data.rows), *rows.items()]:
             for what, figures in measure_rows:
                 for figure, value in (figures or {}).items():
                     results.setdefault((measure, what, figure), {})[n] = value
@@ -548,6 +558,8 @@ def main():
         kind, job = args.child
         print(json.dumps(CHILDREN[kind](**json.loads(job))))
         return
+    # on a kill, unwind so the temporary data (GBs at 240k) is deleted
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     describe(args)
     results = {}
     for n in args.sizes:
