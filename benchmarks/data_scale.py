@@ -43,8 +43,10 @@ measured: about 0 means flat (the cost does not grow with N), about 1 linear. Wi
 slope is a two-point estimate; on a shared host, read it with the noise in mind.
 
 To add a measurement (say Apache Beam's ExampleGen/StatisticsGen stage times), write a function
-`(data, args) -> [(what, {figure name: value})]` that runs its work through `run_child` and reads
-the formats it needs with `data.path("tfrecord")`, and add it to `MEASUREMENTS`.
+`(data, args) -> [(what, {figure name: value})]` that gets the formats it reads from
+`data.path("tfrecord")` (written on first use) and runs its work in a fresh process (a
+subprocess of its own, or a `child_*` function through `run_child`), and add it to
+`MEASUREMENTS`: it gets a `--measure` choice, per-N lines and rows in the scaling table.
 """
 
 import argparse
@@ -129,7 +131,7 @@ def write_folder(root, n, args):
         dict(root=str(root), n=n, chunks=g, fashion=args.fashion)
         for g in chunk_groups(n, args.workers)
     ]
-    run_writers("write-folder", jobs, args.workers)
+    run_writers(child_write_folder, jobs, args.workers)
     return str(root)
 
 
@@ -144,7 +146,7 @@ def write_tfrecords(root, n, args):
     workers = min(args.workers, len(shards))
     jobs = [dict(shards=shards[i::workers], n=n, fashion=args.fashion) for i in range(workers)]
     root.mkdir(parents=True)
-    run_writers("write-tfrecord", jobs, workers)
+    run_writers(child_write_tfrecord, jobs, workers)
     return str(root)
 
 
@@ -186,7 +188,7 @@ class Data:
         return self._paths[kind]
 
 
-# ---- work done in child processes: `--child KIND JSON` runs CHILDREN[KIND](**JSON) ------------
+# ---- work done in fresh processes: `--child child_NAME JSON` runs child_NAME(**JSON) ---------
 
 
 def child_write_folder(root, n, chunks, fashion):
@@ -332,34 +334,26 @@ def child_command(folder, workdir, batch_size, seconds):
     }
 
 
-CHILDREN = {
-    "write-folder": child_write_folder,
-    "write-tfrecord": child_write_tfrecord,
-    "input": child_input,
-    "train": child_train,
-    "command": child_command,
-}
-
-
-def run_child(kind, **job):
-    """CHILDREN[kind](**job) in a fresh process (with this checkout's tfgen); its figures, or None
-    (with the error printed) when it failed."""
+def run_child(function, **job):
+    """`function(**job)` (a `child_*` function of this file) in a fresh process, with this
+    checkout's tfgen; its figures, or None (with the error printed) when it failed."""
     env = dict(
         os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
     )
-    command = [sys.executable, __file__, "--child", kind, json.dumps(job)]
+    command = [sys.executable, __file__, "--child", function.__name__, json.dumps(job)]
     out = subprocess.run(command, capture_output=True, text=True, env=env)
     if out.returncode != 0:
-        print(f"  {kind} failed: {' '.join(out.stderr.strip().splitlines()[-1:])}", flush=True)
+        error = " ".join(out.stderr.strip().splitlines()[-1:])
+        print(f"  {function.__name__} failed: {error}", flush=True)
         return None
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run_writers(kind, jobs, workers):
-    """run_child(kind, **job) for every job, `workers` at a time; raises if one failed."""
+def run_writers(function, jobs, workers):
+    """run_child(function, **job) for every job, `workers` at a time; raises if one failed."""
     with ThreadPoolExecutor(workers) as pool:
-        if None in pool.map(lambda job: run_child(kind, **job), jobs):
-            raise RuntimeError(f"{kind} failed (see above)")
+        if None in pool.map(lambda job: run_child(function, **job), jobs):
+            raise RuntimeError(f"{function.__name__} failed (see above)")
 
 
 # ---- measurements: (data, args) -> [(what, {figure: value})] ---------------------------------
@@ -392,7 +386,7 @@ def measure_input(data, args):
         job = dict(
             source=data.path(kind), name=name, batch_size=args.batch_size, epochs=args.epochs
         )
-        rows.append((name, run_child("input", **job)))
+        rows.append((name, run_child(child_input, **job)))
     return rows
 
 
@@ -403,7 +397,7 @@ def measure_train(data, args):
         batches=args.train_batches,
         seconds=args.train_seconds,
     )
-    return [("dcgan", run_child("train", **job))]
+    return [("dcgan", run_child(child_train, **job))]
 
 
 def measure_first_step(data, args):
@@ -413,7 +407,7 @@ def measure_first_step(data, args):
         batch_size=args.batch_size,
         seconds=args.command_seconds,
     )
-    return [("tfgen train dcgan", run_child("command", **job))]
+    return [("tfgen train dcgan", run_child(child_command, **job))]
 
 
 MEASUREMENTS = {  # name -> function; add a measurement here
@@ -519,19 +513,34 @@ def measure_size(n, args, results):
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 60_000, 240_000])
-    parser.add_argument(
-        "--measure", nargs="+", choices=list(MEASUREMENTS), default=list(MEASUREMENTS)
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    parser.add_argument("--inputs", nargs="+", choices=list(INPUTS), default=list(INPUTS))
+    parser.add_argument(
+        "--sizes", type=int, nargs="+", default=[10_000, 60_000, 240_000], help="values of N"
+    )
+    parser.add_argument(
+        "--measure",
+        nargs="+",
+        choices=list(MEASUREMENTS),
+        default=list(MEASUREMENTS),
+        help="measurements to run (see the module docstring)",
+    )
+    parser.add_argument(
+        "--inputs",
+        nargs="+",
+        choices=list(INPUTS),
+        default=list(INPUTS),
+        help="inputs the input measurement reads",
+    )
     parser.add_argument(
         "--memory-max",
         type=int,
         default=60_000,
         help="largest N read with streaming=False (folder-memory, tfrecord-memory); its RSS grows",
     )
-    parser.add_argument("--batch-size", type=int, default=64, help="default: tfgen train's")
+    parser.add_argument("--batch-size", type=int, default=64, help="as tfgen train")
     parser.add_argument("--epochs", type=int, default=2, help="epochs per input measurement")
     parser.add_argument(
         "--train-seconds", type=float, default=30, help="DCGAN timing, after step 1"
@@ -542,21 +551,25 @@ def parse_args():
     parser.add_argument(
         "--command-seconds", type=float, default=5, help="tfgen train --max-seconds"
     )
-    parser.add_argument("--shards", type=int, default=16, help="TFRecord files")
+    parser.add_argument("--shards", type=int, default=16, help="at most this many TFRecord files")
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count(), help="processes writing data"
     )
     parser.add_argument("--fashion", default=str(FASHION), help="Fashion-MNIST IDX folder")
-    parser.add_argument("--tmp", help="where the temporary data goes (default: the system's)")
-    parser.add_argument("--child", nargs=2, metavar=("KIND", "JSON"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--tmp", help="where the temporary data goes (None: the system temp folder)"
+    )
+    parser.add_argument("--child", nargs=2, metavar=("FUNCTION", "JSON"), help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
 def main():
     args = parse_args()
     if args.child:
-        kind, job = args.child
-        print(json.dumps(CHILDREN[kind](**json.loads(job))))
+        name, job = args.child
+        if not name.startswith("child_"):
+            raise SystemExit(f"--child takes a child_* function. Received: {name!r}")
+        print(json.dumps(globals()[name](**json.loads(job))))
         return
     # on a kill, unwind so the temporary data (GBs at 240k) is deleted
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
