@@ -35,6 +35,10 @@ Measurements (`MEASUREMENTS`):
                 TensorBoard callback writes no per-step event here (its train graph needs a
                 `tf.function`, Keras's train function is a Python wrapper) and the progress bar
                 is off when stdout is not a terminal.
+    beam        ExampleGen then StatisticsGen (`tfgen.pipeline`) on the folder, on Beam's
+                DirectRunner with each of `--beam-workers` worker processes (1: in process;
+                more: multi_processing mode): each stage's seconds and images/s, the peak RSS
+                of the stage process and of its largest worker.
     Derived: "input / train", each input's slower epoch rate over the training rate (the issue's
     target is >= 10).
 
@@ -239,6 +243,29 @@ def child_input(source, name, batch_size, epochs):
     }
 
 
+def child_beam(source, out, workers):
+    """ExampleGen then StatisticsGen on Beam's DirectRunner with `workers` processes: each
+    stage's seconds, images/s, and the peak RSS of this process and of its workers."""
+    from tfgen.pipeline import example_gen, statistics_gen
+    from tfgen.pipeline.beam_runner import workers_args
+
+    beam_args = workers_args(workers)
+    start = time.perf_counter()
+    metadata = example_gen(source, f"{out}/examples", shards=4, beam_args=beam_args)
+    middle = time.perf_counter()
+    statistics_gen(f"{out}/examples", f"{out}/statistics", beam_args=beam_args)
+    end = time.perf_counter()
+    n = sum(metadata["counts"].values())
+    return {
+        "ExampleGen s": middle - start,
+        "StatisticsGen s": end - middle,
+        "ExampleGen img/s": n / (middle - start),
+        "StatisticsGen img/s": n / (end - middle),
+        "peak RSS MB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker RSS MB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    }
+
+
 def child_train(folder, batch_size, batches, seconds):
     """DCGAN's images/s on `batches` cached batches of `folder`, the first (tracing) step out."""
     import keras
@@ -410,11 +437,22 @@ def measure_first_step(data, args):
     return [("tfgen train dcgan", run_child(child_command, **job))]
 
 
+def measure_beam(data, args):
+    rows = []
+    for workers in args.beam_workers:
+        out = data.root / f"beam-{workers}"
+        job = dict(source=data.path("folder"), out=str(out), workers=workers)
+        rows.append((f"folder, {workers} worker(s)", run_child(child_beam, **job)))
+        subprocess.run(["rm", "-rf", str(out)], check=False)  # GBs of examples at 240k
+    return rows
+
+
 MEASUREMENTS = {  # name -> function; add a measurement here
     "write": measure_write,
     "input": measure_input,
     "train": measure_train,
     "first-step": measure_first_step,
+    "beam": measure_beam,
 }
 
 
@@ -554,6 +592,13 @@ def parse_args():
     parser.add_argument("--shards", type=int, default=16, help="at most this many TFRecord files")
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count(), help="processes writing data"
+    )
+    parser.add_argument(
+        "--beam-workers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="DirectRunner worker processes the beam measurement runs with",
     )
     parser.add_argument("--fashion", default=str(FASHION), help="Fashion-MNIST IDX folder")
     parser.add_argument(
