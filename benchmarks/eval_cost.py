@@ -5,10 +5,11 @@ compiled sampler (XLA-compiled networks), the same sampling math traced in graph
 XLA (the sampler before XLA), the exported SavedModel's `sample` signature (what the pipeline's
 Evaluator calls, 500 rows a request), and `tfgen evaluate`'s sampling stage on a freshly loaded
 .keras file (its first-call trace and XLA compile included); `--eager` adds the former eager
-path (the Keras generator called chunk by chunk).
+path (the Keras generator called chunk by chunk). `--families` instead prints, per model family,
+`sample`'s rate with and without XLA (what each family's `xla_sampling` rests on).
 
     .venv/bin/python -m benchmarks.eval_cost [--mnist DIR] [--sizes 1000,10000,50000]
-        [--sampling 10000] [--rounds 5] [--eager] [--sampling-only]
+        [--sampling 10000] [--rounds 5] [--eager] [--sampling-only] [--families]
 """
 
 import argparse
@@ -29,7 +30,7 @@ from tfgen.metrics import (
     kernel_distance,
     precision_recall_density_coverage,
 )
-from tfgen.models import load_model
+from tfgen.models import build_model, load_model
 from tfgen.models.base import in_chunks, in_compiled_chunks, seed_specs
 from tfgen.models.dcgan import build_dcgan
 
@@ -121,6 +122,33 @@ def sampling_rates(gan, n, rounds, eager=False):
         )
 
 
+FAMILIES = ("gan", "dcgan", "cgan", "wgan_gp", "vae", "vaegan")
+
+
+def xla_by_family(n, rounds):
+    """Per family (28x28 defaults), images/s of `sample` with and without XLA-compiled
+    networks, alternated in one run: what each family's `xla_sampling` rests on."""
+    models = {}
+    for name in FAMILIES:
+        for xla in (True, False):
+            model = build_model(name, (28, 28, 1), num_classes=10 if name == "cgan" else None)
+            model.xla_sampling = xla  # before the first sample, which builds the sampler
+            model.sample(256)  # trace and compile
+            models[name, xla] = model
+    seconds = {key: [] for key in models}
+    for _ in range(rounds):
+        for key, model in models.items():
+            seconds[key].append(timed(model.sample, n)[1])
+    for name in FAMILIES:
+        with_xla, without = np.median(seconds[name, True]), np.median(seconds[name, False])
+        print(
+            f"{name:<8} XLA {n / with_xla:6.0f} images/s, graph mode {n / without:6.0f} "
+            f"images/s: XLA at {without / with_xla:.2f}x (declared: "
+            f"xla_sampling={type(models[name, True]).xla_sampling})",
+            flush=True,
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--mnist", default=DEFAULT_MNIST)
@@ -129,7 +157,13 @@ def main():
     parser.add_argument("--rounds", type=int, default=5, help="alternated sampling rounds")
     parser.add_argument("--eager", action="store_true", help="also time the former eager path")
     parser.add_argument("--sampling-only", action="store_true", help="skip the metrics' cost")
+    parser.add_argument(
+        "--families", action="store_true", help="only: each family's sampling with/without XLA"
+    )
     args = parser.parse_args()
+    if args.families:
+        xla_by_family(args.sampling, args.rounds)
+        return
     gan = build_dcgan((28, 28, 1))  # untrained: the cost does not depend on quality
     sampling_rates(gan, args.sampling, args.rounds, args.eager)
     if args.sampling_only:

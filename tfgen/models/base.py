@@ -140,12 +140,12 @@ class LatentImageModelMixin(ServableMixin):
         traced once per (kind, method) whatever the number of images. Its variables are the
         model's, so it reads the current weights (EMA generator included) at every call.
 
-        The networks run XLA-compiled (`xla_decoder`) wherever Keras says XLA can compile them
-        (`model_supports_jit`: not on TensorFlow's Apple GPUs, not under op determinism, not
-        with a layer XLA cannot compile), on CPUs too, unlike Keras's jit_compile="auto",
-        because sampling measured faster there. The noise never does: XLA's stateless RNG
-        draws other numbers than the TF kernels the exported `sample` signature runs, and the
-        images must be the signature's.
+        A family that sets `xla_sampling` has its networks run XLA-compiled (`xla_decoder`)
+        wherever Keras says XLA can compile them (`model_supports_jit`: not on TensorFlow's
+        Apple GPUs, not under op determinism, not with a layer XLA cannot compile), CPUs
+        included, unlike Keras's jit_compile="auto", since there it was measured faster. The
+        noise never is: XLA's stateless RNG draws other numbers than the TF kernels the
+        exported `sample` signature runs, and the images must be the signature's.
 
         Raises:
             InputError: an unknown `kind` or truncation `method`.
@@ -166,7 +166,8 @@ class LatentImageModelMixin(ServableMixin):
 
     def _traced_sampler(self, kind, method):
         decode = self.images_from_latents
-        if all(model_supports_jit(network) for network in self.latent_networks()):
+        networks = self.latent_networks()
+        if self.xla_sampling and all(model_supports_jit(network) for network in networks):
             decode = xla_decoder(decode)
         if kind == "sample":
             specs = seed_specs()
@@ -187,6 +188,10 @@ class LatentImageModelMixin(ServableMixin):
         return self._compiled_generate(z)
 
     truncation_method = "scale"  # how `sample` truncates below psi = 1 (models may override)
+    # Whether `sample` and `generate` run the networks XLA-compiled: a family opts in where it
+    # measured faster (`benchmarks/eval_cost.py --families`); XLA is not faster everywhere.
+    # Set on a model before its first `sample` to override.
+    xla_sampling = False
 
     def sample(self, n, seed=0, truncation=1.0, method=None):
         """`n` images in [0, 1] for the seeds seed, seed + 1, ..., seed + n - 1.
@@ -231,13 +236,10 @@ class LatentImageModelMixin(ServableMixin):
 def xla_decoder(images_from_latents, rows=_SAMPLE_CHUNK):
     """`images_from_latents` XLA-compiled, its inputs padded to a multiple of `rows` rows.
 
-    Graph mode runs a transposed convolution with TensorFlow's Conv2DBackpropInput kernel;
-    XLA lowers it as a plain (dilated) convolution, about twice as fast on CPU (a 28x28 DCGAN's
-    first layer, 256 rows: 361 vs 824 ms), and the whole DCGAN sampled ~1.8x faster (see
-    benchmarks/eval_cost.py). Its images differ from graph mode's by float rounding (< 1e-7
-    in float32). Padding repeats the last row and is sliced off: XLA compiles one program per
-    input shape, and with one shape every row comes out bit for bit the same wherever it sits
-    in a call.
+    Its images differ from graph mode's by float rounding (< 1e-7 in float32). Padding
+    repeats the last row and is sliced off: XLA compiles one program per input shape, and with
+    one shape every row comes out bit for bit the same wherever it sits in a call. The price:
+    a call of fewer rows costs as much as `rows` rows (~0.2 s for a 28x28 DCGAN on 2 CPU cores).
     """
     compiled = tf.function(images_from_latents, jit_compile=True)
 
