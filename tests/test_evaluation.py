@@ -9,6 +9,7 @@ import pytest
 from tests.test_cli import tfgen
 from tfgen.errors import InputError
 from tfgen.evaluation import evaluate
+from tfgen.evaluation.generators import generated_images
 
 TRAINING_RUNS = {
     "ae": [
@@ -41,6 +42,20 @@ TRAINING_RUNS = {
     "gan": ["dcgan", "--epochs", 1, "--set", "g_widths=16,8,4", "--set", "d_widths=4,8"],
     "classifier": ["classifier", "--epochs", 4, "--set", "widths=16,32"],
 }
+
+
+def test_the_sampling_stage_is_sample_in_chunks_with_progress():
+    """evaluate's sampling stage over several 1024-image chunks: `sample`'s images, seed + i
+    for image i, and the progress bar at n."""
+    from types import SimpleNamespace
+
+    from tests.models.test_gan_family import tiny
+
+    gan, steps = tiny("dcgan"), []
+    images = generated_images(gan, 2100, seed=5, progress=SimpleNamespace(add=steps.append))
+    np.testing.assert_array_equal(images, gan.sample(2100, seed=5))
+    np.testing.assert_array_equal(images[1030:1033], gan.sample(3, seed=1035))
+    assert steps == [1024, 1024, 52]
 
 
 @pytest.fixture(scope="module")

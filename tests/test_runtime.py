@@ -75,6 +75,20 @@ def test_mixed_float16_gan_scales_both_optimizers(policy):
     assert float(gan.g_optimizer.dynamic_scale) > 1.0
 
 
+def test_mixed_float16_samples_are_float32_images_in_range(policy):
+    """The compiled sampler (XLA-compiled networks) under mixed_float16: float32 images in
+    [0, 1], the eager Keras path's up to float16 rounding (eps 2**-10)."""
+    from tfgen.models.base import in_chunks
+
+    policy("mixed_float16")
+    gan = build_model("dcgan", (8, 8, 1), ema_decay=0.9, **TINY)
+    images = gan.sample(300, seed=3)
+    assert images.dtype == np.float32 and images.shape == (300, 8, 8, 1)
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    eager = in_chunks(gan.images_from_latents, gan.sample_latents(300, seed=3))
+    np.testing.assert_allclose(images, eager, atol=1e-3)
+
+
 def test_mixed_bfloat16_needs_no_loss_scale(policy):
     policy("mixed_bfloat16")
     gan = build_model("dcgan", (8, 8, 1), **TINY)

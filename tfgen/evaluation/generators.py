@@ -17,7 +17,9 @@ from tfgen.metrics import (
 )
 from tfgen.metrics.features import cached_features, feature_extractor
 
-_SAMPLE_CHUNK = 1000
+# Images per progress update: a multiple of the compiled sampler's 256-row calls, so only the
+# last call of all is padded (1000 padded every fourth call to 256 rows: 2.4% wasted work).
+_SAMPLE_CHUNK = 1024
 
 
 def sample_metrics(model, real_images, features_spec, n, seed=0, truncation=1.0, progress=None):
@@ -31,7 +33,7 @@ def sample_metrics(model, real_images, features_spec, n, seed=0, truncation=1.0,
     """
     extractor = feature_extractor(features_spec)
     check_image_shape(extractor, model.image_shape, features_spec)
-    fake = _generate(model, n, seed, truncation, progress)
+    fake = generated_images(model, n, seed, truncation, progress)
     section = metrics_of_images(fake, real_images, extractor, seed)
     return {**section, "truncation": truncation}, fake
 
@@ -113,7 +115,9 @@ def _metrics(real, fake, fake_logits, seed):
     return metrics
 
 
-def _generate(model, n, seed, truncation, progress):
+def generated_images(model, n, seed=0, truncation=1.0, progress=None):
+    """`tfgen evaluate`'s sampling stage: images for seeds seed .. seed + n - 1 through the
+    model's compiled sampler (`model.sample`), the `progress` bar advanced chunk by chunk."""
     chunks = []
     for start in range(0, n, _SAMPLE_CHUNK):
         count = min(_SAMPLE_CHUNK, n - start)

@@ -7,12 +7,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+# Keras's own rule for when XLA can compile a model (it has no public name).
+from keras.src.trainers.trainer import model_supports_jit
+
 from tfgen.errors import InputError
 from tfgen.ops.sampling import TRUNCATION_METHODS, latents_from_seeds, seed_range
 from tfgen.ops.serving import Endpoint, checked_images, checked_latents, checked_seeds
 
 _CHUNK = 256  # images per forward pass when processing many
-# Images per call of the compiled sampler: the signature reaches ~2,400 images/s at 256 on CPU.
+# Rows per call of the compiled sampler, and the multiple its XLA-compiled decoder's input is
+# padded to (one XLA program for any n). Larger calls were no faster: a 28x28 DCGAN sampled
+# ~1,500-1,600 images/s with XLA at 256, 512 and 1024 rows on 2 CPU cores.
 _SAMPLE_CHUNK = 256
 
 
@@ -112,7 +117,7 @@ class LatentImageModelMixin(ServableMixin):
         model's labels); none here."""
         return []
 
-    def images_from_seeds(self, seed, truncation, *conditions, method=None):
+    def images_from_seeds(self, seed, truncation, *conditions, method=None, decode=None):
         """The sampling math, in TensorFlow: image i from (seed[i], truncation[i]) through
         `latents_from_seeds` and `images_from_latents`. The exported `sample` signature and the
         compiled sampler behind `sample` both run this, so their images agree.
@@ -120,10 +125,12 @@ class LatentImageModelMixin(ServableMixin):
         Args:
             seed: int64[B]; truncation: float32[B]; conditions: as `condition_specs`.
             method: "scale" or "resample"; None uses `truncation_method`.
+            decode: what maps (z, *conditions) to images; None: `images_from_latents` (the
+                compiled sampler passes its XLA-compiled copy of it).
         """
         method = method or self.truncation_method
         z = latents_from_seeds(seed, truncation, self.latent_dim, method)
-        return self.images_from_latents(z, *conditions)
+        return (decode or self.images_from_latents)(z, *conditions)
 
     def compiled_sampler(self, kind="sample", method=None):
         """The cached, traced function `sample` ("sample": seed, truncation, *conditions) or
@@ -132,6 +139,13 @@ class LatentImageModelMixin(ServableMixin):
         Built on first use with a fixed input signature whose batch dimension is None, so it is
         traced once per (kind, method) whatever the number of images. Its variables are the
         model's, so it reads the current weights (EMA generator included) at every call.
+
+        A family that sets `xla_sampling` has its networks run XLA-compiled (`xla_decoder`)
+        wherever Keras says XLA can compile them (`model_supports_jit`: not on TensorFlow's
+        Apple GPUs, not under op determinism, not with a layer XLA cannot compile), CPUs
+        included, unlike Keras's jit_compile="auto", since there it was measured faster. The
+        noise never is: XLA's stateless RNG draws other numbers than the TF kernels the
+        exported `sample` signature runs, and the images must be the signature's.
 
         Raises:
             InputError: an unknown `kind` or truncation `method`.
@@ -147,28 +161,37 @@ class LatentImageModelMixin(ServableMixin):
         cache = self.__dict__.setdefault("_tfgen_compiled_samplers", {})
         key = (kind, method if kind == "sample" else None)
         if key not in cache:
-            if kind == "sample":
-                specs = seed_specs()
-
-                def fn(seed, truncation, *conditions):
-                    return self.images_from_seeds(seed, truncation, *conditions, method=method)
-
-            else:
-                specs = [latent_spec(self.latent_dim)]
-
-                def fn(z, *conditions):
-                    return self.images_from_latents(z, *conditions)
-
-            cache[key] = tf.function(
-                fn, input_signature=[*specs, *self.condition_specs()], reduce_retracing=True
-            )
+            cache[key] = self._traced_sampler(kind, method)
         return cache[key]
+
+    def _traced_sampler(self, kind, method):
+        decode = self.images_from_latents
+        networks = self.latent_networks()
+        if self.xla_sampling and all(model_supports_jit(network) for network in networks):
+            decode = xla_decoder(decode)
+        if kind == "sample":
+            specs = seed_specs()
+
+            def fn(seed, truncation, *conditions):
+                return self.images_from_seeds(
+                    seed, truncation, *conditions, method=method, decode=decode
+                )
+
+        else:
+            specs, fn = [latent_spec(self.latent_dim)], decode
+        return tf.function(
+            fn, input_signature=[*specs, *self.condition_specs()], reduce_retracing=True
+        )
 
     def generate(self, z):
         """Images in [0, 1], (N, H, W, C) NumPy, for latent vectors z (N, latent_dim)."""
         return self._compiled_generate(z)
 
     truncation_method = "scale"  # how `sample` truncates below psi = 1 (models may override)
+    # Whether `sample` and `generate` run the networks XLA-compiled: a family opts in where it
+    # measured faster (`benchmarks/eval_cost.py --families`); XLA is not faster everywhere.
+    # Set on a model before its first `sample` to override.
+    xla_sampling = False
 
     def sample(self, n, seed=0, truncation=1.0, method=None):
         """`n` images in [0, 1] for the seeds seed, seed + 1, ..., seed + n - 1.
@@ -208,6 +231,25 @@ class LatentImageModelMixin(ServableMixin):
         if z.ndim != 2 or z.shape[1] != self.latent_dim:
             raise InputError(f"z must have shape (N, {self.latent_dim}). Received: shape={z.shape}")
         return in_compiled_chunks(self.compiled_sampler("generate"), z, *conditions)
+
+
+def xla_decoder(images_from_latents, rows=_SAMPLE_CHUNK):
+    """`images_from_latents` XLA-compiled, its inputs padded to a multiple of `rows` rows.
+
+    Its images differ from graph mode's by float rounding (< 1e-7 in float32). Padding
+    repeats the last row and is sliced off: XLA compiles one program per input shape, and with
+    one shape every row comes out bit for bit the same wherever it sits in a call. The price:
+    a call of fewer rows costs as much as `rows` rows (~0.2 s for a 28x28 DCGAN on 2 CPU cores).
+    """
+    compiled = tf.function(images_from_latents, jit_compile=True)
+
+    def decode(z, *conditions):
+        count = tf.shape(z)[0]
+        padded = -(-count // rows) * rows  # count rounded up to a multiple of rows
+        index = tf.minimum(tf.range(padded), count - 1)
+        return compiled(*[tf.gather(t, index) for t in (z, *conditions)])[:count]
+
+    return decode
 
 
 def in_compiled_chunks(fn, *arrays, chunk=_SAMPLE_CHUNK):

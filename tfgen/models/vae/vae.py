@@ -55,6 +55,10 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
         vae.fit(load_dataset("../shared/data/mnist", pixel_range=(0, 1)), epochs=5)
     """
 
+    # Sampled in graph mode: its decoder (transposed 3x3 convolutions) ran at 0.4-0.7x the
+    # graph-mode rate XLA-compiled on 2 CPU cores (`benchmarks/eval_cost.py --families`).
+    xla_sampling = False
+
     pixel_range = UNIT_RANGE
     preview_tag = "reconstructions"  # TensorBoard image tag
     code_head = "z_mean"

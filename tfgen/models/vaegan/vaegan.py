@@ -48,6 +48,10 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
             `tfgen.losses.ADVERSARIAL_LOSSES`) and seed (seeds the noise).
     """
 
+    # Sampled in graph mode: its decoder (transposed 3x3 convolutions) ran at 0.4-0.7x the
+    # graph-mode rate XLA-compiled on 2 CPU cores (`benchmarks/eval_cost.py --families`).
+    xla_sampling = False
+
     pixel_range = UNIT_RANGE
     preview_tag = "reconstructions"
     code_head = "z_mean"
