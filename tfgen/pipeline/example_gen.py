@@ -201,8 +201,9 @@ def _metadata(readers, summary, problems, data_options):
         s = summary[split]
         if s["count"] == 0:
             raise InputError(
-                f"{readers[0].source}: the {split} split is empty; use more data "
-                "or another eval_fraction."
+                f"{readers[0].source}: the {split} split is empty; use more data or another "
+                "eval_fraction (exact copies of an image always share a split, so copies of "
+                "a few images cannot be split)."
             )
         if 0 < s["labelled"] < s["count"]:
             raise InputError(
