@@ -7,8 +7,13 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-# Keras's own rule for when XLA can compile a model (it has no public name).
-from keras.src.trainers.trainer import model_supports_jit
+try:  # Keras's own rule for when XLA can compile a model (it has no public name)
+    from keras.src.trainers.trainer import model_supports_jit
+except ImportError:  # a Keras that moved it: sample in graph mode rather than fail
+
+    def model_supports_jit(model):
+        return False
+
 
 from tfgen.errors import InputError
 from tfgen.ops.sampling import TRUNCATION_METHODS, latents_from_seeds, seed_range
