@@ -251,7 +251,7 @@ def child_beam(source, out, workers):
 
     beam_args = workers_args(workers)
     start = time.perf_counter()
-    metadata = example_gen(source, f"{out}/examples", shards=4, beam_args=beam_args)
+    metadata = example_gen(source, f"{out}/examples", beam_args=beam_args)
     middle = time.perf_counter()
     statistics_gen(f"{out}/examples", f"{out}/statistics", beam_args=beam_args)
     end = time.perf_counter()

@@ -23,7 +23,8 @@ from tfgen.pipeline.components import (
 DEFAULTS = {
     # eval_source: a source read whole as the eval split (a test split); else eval_fraction
     # of `source` is hashed into it
-    "data": {"options": {}, "eval_fraction": 0.1, "seed": 0, "eval_source": None, "shards": 1},
+    # shards: TFRecord files per split, 0: the Beam runner's choice (see example_gen)
+    "data": {"options": {}, "eval_fraction": 0.1, "seed": 0, "eval_source": None, "shards": 0},
     # args: Beam pipeline options for ExampleGen and StatisticsGen (tfgen.pipeline.beam_runner)
     "beam": {"args": []},
     "schema": {"min_examples": 100, "max_duplicate_fraction": 0.05, "min_pixel_std": 20.0},

@@ -47,7 +47,7 @@ def example_gen(
     *,
     eval_fraction=0.1,
     eval_source=None,
-    shards=1,
+    shards=0,
     seed=0,
     beam_args=(),
     **data_options,
@@ -61,7 +61,9 @@ def example_gen(
         eval_fraction: the share of `source` hashed into the eval split (unused with
             `eval_source`).
         eval_source: a source read whole as the eval split (e.g. a dataset's test split).
-        shards: TFRecord files per split.
+        shards: TFRecord files per split; 0 lets the runner choose (one per bundle it
+            writes). A fixed count costs a shuffle of every example to its file, which
+            Beam's local runner holds in memory: use it on a cluster runner.
         beam_args: Beam pipeline options (see `tfgen.pipeline.beam_runner`).
         data_options: image_size, channels, skip_errors (as for `tfgen.data.load_dataset`).
 
@@ -74,8 +76,10 @@ def example_gen(
     """
     if eval_source is None and not 0.0 < eval_fraction < 1.0:
         raise InputError(f"eval_fraction must be in (0, 1). Received: {eval_fraction!r}")
-    if not isinstance(shards, int) or isinstance(shards, bool) or shards < 1:
-        raise InputError(f"shards must be a positive integer. Received: {shards!r}")
+    if not isinstance(shards, int) or isinstance(shards, bool) or shards < 0:
+        raise InputError(
+            f"shards must be an integer >= 0 (0: the runner's choice). Received: {shards!r}"
+        )
     output_dir = Path(output_dir)
     readers = [_reader(source, data_options)]
     if eval_source is not None:

@@ -8,7 +8,7 @@ CONFIG = make_config(
     description="A DCGAN on Fashion-MNIST's train split, blessed on FID and recall.",
     served_name="dcgan_fashion",
     # the Trainer gets the train split, the Evaluator the official test split
-    data={"source": "fashion_mnist:train", "eval_source": "fashion_mnist:test", "shards": 4},
+    data={"source": "fashion_mnist:train", "eval_source": "fashion_mnist:test"},
     schema={
         "image_shape": [28, 28, 1],
         "min_examples": 5000,
