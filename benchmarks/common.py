@@ -21,12 +21,11 @@ def arguments(description, seconds):
     return parser
 
 
-def fit_for(model, data, seconds, **kwargs):
+def fit_for(model, data, seconds, callbacks=(), **kwargs):
     """Trains until `seconds` of wall-clock time have passed; returns the seconds taken."""
     start = time.monotonic()
-    model.fit(
-        data, epochs=1_000_000, callbacks=[TimeBudget(seconds)], verbose=0, shuffle=False, **kwargs
-    )
+    callbacks = [TimeBudget(seconds), *callbacks]
+    model.fit(data, epochs=1_000_000, callbacks=callbacks, verbose=0, shuffle=False, **kwargs)
     return time.monotonic() - start
 
 

@@ -10,6 +10,8 @@ finite for singular covariances (fewer samples than feature dimensions), where s
 beside it as a check, and its imaginary residue and disagreement are reported.
 """
 
+import warnings
+
 import numpy as np
 import scipy.linalg
 
@@ -35,7 +37,10 @@ def frechet(mu1, sigma1, mu2, sigma2):
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
         raise ValueError(f"statistics differ in shape: {mu1.shape} vs {mu2.shape}")
     trace_sqrt = _trace_sqrt_product(sigma1, sigma2)
-    with np.errstate(all="ignore"):
+    # only a check: a singular product (fewer samples than features) is expected and reported
+    # through the residue, not as a scipy warning
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", scipy.linalg.LinAlgWarning)
         checked = scipy.linalg.sqrtm(sigma1 @ sigma2)
     residue = float(np.max(np.abs(np.imag(checked)))) if np.iscomplexobj(checked) else 0.0
     sqrtm_trace = float(np.real(np.trace(checked)))
