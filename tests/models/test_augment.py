@@ -292,7 +292,8 @@ with strategy.scope():
     )
 history = gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(32), epochs=1, verbose=0).history
 copies = [float(v) for v in gan.augment_p.value.values]
-print(json.dumps(dict(copies=copies, count=float(gan.ada_count), logged=history["augment_p"])))
+count = float(gan.ada_count.numpy())
+print(json.dumps(dict(copies=copies, count=count, logged=history["augment_p"])))
 """
 
 
