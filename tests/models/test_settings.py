@@ -33,6 +33,12 @@ ADVERSARIAL = {
     "ema_decay": 0.0,
     "truncation_method": "scale",
     "seed": 0,
+    "augment": "",
+    "augment_p": 1.0,
+    "ada_target": 0.0,
+    "ada_interval": 4,
+    "ada_kimg": 100.0,
+    "r1_interval": 1,
     "d_learning_rate": 2e-4,
     "g_learning_rate": 2e-4,
     "d_beta_1": 0.5,
@@ -279,6 +285,7 @@ def test_choices_match_the_tables_they_name():
     from tfgen.models.vae.vae import LIKELIHOODS
     from tfgen.networks.conditioning import CONDITIONINGS
     from tfgen.networks.encoder import ARCHITECTURES
+    from tfgen.ops.augment import POLICIES
     from tfgen.ops.sampling import TRUNCATION_METHODS
 
     assert set(options.ADVERSARIAL_LOSS_NAMES) == set(ADVERSARIAL_LOSSES)
@@ -290,6 +297,10 @@ def test_choices_match_the_tables_they_name():
     assert options.LIKELIHOODS == LIKELIHOODS and options.CONDITIONINGS == CONDITIONINGS
     assert options.ARCHITECTURES == ARCHITECTURES
     assert options.TRUNCATION_METHODS == TRUNCATION_METHODS
+    assert tuple(POLICIES) == options.AUGMENT_POLICIES
+    assert set(options.UNCALIBRATED_LOSSES) == {
+        k for k, v in ADVERSARIAL_LOSSES.items() if v.decision is None
+    }
     for activation in options.ACTIVATIONS:
         assert callable(keras.activations.get(activation))
 

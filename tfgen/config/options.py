@@ -18,6 +18,7 @@ from tfgen.config.settings import (
     integers,
     number,
     redefault,
+    subset,
     validate,
 )
 from tfgen.errors import InputError
@@ -25,6 +26,8 @@ from tfgen.errors import InputError
 # The keys of tfgen.losses.ADVERSARIAL_LOSSES; the first two play on cross-entropy targets.
 ADVERSARIAL_LOSS_NAMES = ("non_saturating", "minimax", "wasserstein", "hinge", "least_squares")
 CROSS_ENTROPY_LOSSES = ("non_saturating", "minimax")
+UNCALIBRATED_LOSSES = ("wasserstein",)  # no fixed decision threshold on D's output
+AUGMENT_POLICIES = ("color", "translation", "cutout")  # tfgen.ops.augment.POLICIES
 RECONSTRUCTION_LOSS_NAMES = ("bce", "mse")  # tfgen.losses.RECONSTRUCTION_LOSSES
 TRUNCATION_METHODS = ("scale", "resample")  # tfgen.ops.sampling.TRUNCATION_METHODS
 ARCHITECTURES = ("conv", "dense")  # tfgen.networks.encoder.ARCHITECTURES
@@ -93,6 +96,18 @@ class AdversarialGame(Settings):
         "scale", TRUNCATION_METHODS, "how sampling truncates latents below psi = 1"
     )
     seed: int = _seed()
+    augment: str = subset(
+        "", AUGMENT_POLICIES, "DiffAugment policies on every image D trains on ('': none)"
+    )
+    augment_p: float = number(
+        1.0, "probability of each augmentation per image, without ADA", at_least=0, at_most=1
+    )
+    ada_target: float = number(
+        0.0, "> 0: ADA adapts p so E[sign D(real)] stays near it (paper: 0.6)", at_least=0, below=1
+    )
+    ada_interval: int = integer(4, "steps between two updates of ADA's p")
+    ada_kimg: float = number(100.0, "thousands of images ADA's p takes to move by 1", above=0)
+    r1_interval: int = integer(1, "lazy R1: the R1 penalty every N steps, weighted by N")
 
     def check(self):
         super().check()
@@ -100,6 +115,32 @@ class AdversarialGame(Settings):
             raise InputError(
                 "label_smoothing and label_noise change cross-entropy targets; the "
                 f"{self.loss!r} loss has none. Use loss=non_saturating or minimax, or drop them."
+            )
+        self._check_augmentation()
+        if self.r1_interval > 1 and not self.r1_gamma:
+            raise InputError(
+                "r1_interval spaces the R1 penalty out, and r1_gamma = 0 turns it off. Set "
+                f"r1_gamma, or drop r1_interval. Received: r1_interval={self.r1_interval}"
+            )
+
+    def _check_augmentation(self):
+        if self.ada_target and not self.augment:
+            raise InputError(
+                "ada_target adapts the probability of the augmentations, and augment names "
+                "none: set e.g. augment=color,translation,cutout. "
+                f"Received: ada_target={self.ada_target}, augment=''"
+            )
+        if self.ada_target and self.loss in UNCALIBRATED_LOSSES:
+            raise InputError(
+                f"ada_target reads the sign of D's output, which the {self.loss!r} critic does "
+                "not calibrate. Use another loss (ADA: non_saturating), or drop ada_target. "
+                f"Received: loss={self.loss!r}"
+            )
+        if self.augment_p != 1.0 and (self.ada_target or not self.augment):
+            why = "ADA adapts p itself, from 0" if self.ada_target else "augment names none"
+            raise InputError(
+                f"augment_p is the fixed probability of the augmentations; {why}. "
+                f"Drop augment_p. Received: augment_p={self.augment_p}"
             )
 
 

@@ -1,11 +1,12 @@
 """Typed settings: frozen dataclasses whose fields say their type, range and meaning.
 
 A settings class lists each setting once, as a field made by one of the factories below
-(`integer`, `number`, `flag`, `choice`, `text`, `integers`). Creating an instance validates and
-normalises every field, so an instance is always valid: 8.0 (a JSON or protobuf double) becomes
-the int 8, a list of widths becomes a tuple, and a bad value raises `InputError` naming the
-setting, what it expects and what it received. `validate(cls, raw)` turns a dict of raw values
-(from Python, `--set`, JSON or YAML) into an instance, refusing unknown keys.
+(`integer`, `number`, `flag`, `choice`, `subset`, `text`, `integers`). Creating an instance
+validates and normalises every field, so an instance is always valid: 8.0 (a JSON or protobuf
+double) becomes the int 8, a list of widths becomes a tuple, and a bad value raises
+`InputError` naming the setting, what it expects and what it received. `validate(cls, raw)`
+turns a dict of raw values (from Python, `--set`, JSON or YAML) into an instance, refusing
+unknown keys.
 
 This module imports only the standard library and `tfgen.errors`, so the command line can check
 settings before TensorFlow is imported.
@@ -148,6 +149,25 @@ def choice(default, choices, meaning):
         return value
 
     return _setting(default, Rule("choice", meaning, convert, f"one of {list(choices)}"))
+
+
+def subset(default, choices, meaning):
+    """Some of the strings `choices`, in the order given, none twice: a comma-separated
+    string "a,b" (spaces around names ignored; "" for none) or a list. Stored as the string
+    "a,b", so it reads back from JSON and `--set` alike."""
+    choices = tuple(choices)
+
+    def convert(value):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",")] if value.strip() else []
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise _Refused
+        if any(v not in choices for v in value) or len(set(value)) != len(value):
+            raise _Refused
+        return ",".join(value)
+
+    expected = f"comma-separated names among {list(choices)}, each once, or '' for none"
+    return _setting(default, Rule("names", meaning, convert, expected))
 
 
 def text(default, meaning):
