@@ -130,6 +130,8 @@ def _tiny(name):
         "dcgan": {"latent_dim": 4, "g_widths": [16, 8], "d_widths": [8]},
         "cgan": {"latent_dim": 4, "g_widths": [16, 8], "d_widths": [8]},
         "wgan_gp": {"latent_dim": 4, "g_widths": [16, 8], "d_widths": [8]},
+        "sngan": {"latent_dim": 4, "g_width": 8, "d_width": 8},
+        "conditional_sngan": {"latent_dim": 4, "g_width": 8, "d_width": 8},
         "classifier": {"widths": [4, 8], "feature_dim": 8},
         "vaegan": {"latent_dim": 3, "widths": [8, 8], "hidden": 16, "d_widths": [4, 8]},
     }[name]

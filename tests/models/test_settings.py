@@ -54,7 +54,22 @@ AUTOENCODER = dict(
     learning_rate=1e-3,
     seed=0,
 )
-CONV_GAN = dict(latent_dim=100, g_widths=None, d_widths=None, kernel_size=4)
+CONV_GAN = dict(latent_dim=100, g_widths=None, d_widths=None, kernel_size=4, attention=0)
+SNGAN = {
+    **ADVERSARIAL,
+    "latent_dim": 128,
+    "g_width": None,
+    "d_width": None,
+    "attention": 0,
+    "g_spectral_norm": False,
+    "loss": "hinge",
+    "d_learning_rate": 4e-4,
+    "g_learning_rate": 1e-4,
+    "d_beta_1": 0.0,
+    "d_beta_2": 0.9,
+    "g_beta_1": 0.0,
+    "g_beta_2": 0.9,
+}
 # The defaults of the build_* signatures and option dicts before typed settings (tuned values)
 TODAYS_DEFAULTS = {
     "ae": dict(code_size=32, **AUTOENCODER),
@@ -79,7 +94,15 @@ TODAYS_DEFAULTS = {
         latent_dim=100, g_widths=[256, 512, 1024], d_widths=[512, 256], d_dropout=0.3, **ADVERSARIAL
     ),
     "dcgan": dict(g_activation="relu", d_dropout=0.0, d_batchnorm=True, **CONV_GAN, **ADVERSARIAL),
-    "cgan": dict(conditioning="projection", d_batchnorm=True, **CONV_GAN, **ADVERSARIAL),
+    "cgan": dict(
+        conditioning="projection",
+        d_batchnorm=True,
+        g_conditioning="concat",
+        **CONV_GAN,
+        **ADVERSARIAL,
+    ),
+    "sngan": SNGAN,
+    "conditional_sngan": SNGAN,
     "wgan_gp": {
         **CONV_GAN,
         **ADVERSARIAL,
@@ -283,7 +306,7 @@ def test_choices_match_the_tables_they_name():
     from tfgen.models.autoencoder import NOISES
     from tfgen.models.autoencoder.sparse import SPARSITY_PENALTIES
     from tfgen.models.vae.vae import LIKELIHOODS
-    from tfgen.networks.conditioning import CONDITIONINGS
+    from tfgen.networks.conditioning import CONDITIONINGS, G_CONDITIONINGS
     from tfgen.networks.encoder import ARCHITECTURES
     from tfgen.ops.augment import POLICIES
     from tfgen.ops.sampling import TRUNCATION_METHODS
@@ -295,7 +318,7 @@ def test_choices_match_the_tables_they_name():
     assert set(options.RECONSTRUCTION_LOSS_NAMES) == set(RECONSTRUCTION_LOSSES)
     assert options.NOISES == NOISES and options.SPARSITY_PENALTIES == SPARSITY_PENALTIES
     assert options.LIKELIHOODS == LIKELIHOODS and options.CONDITIONINGS == CONDITIONINGS
-    assert options.ARCHITECTURES == ARCHITECTURES
+    assert options.ARCHITECTURES == ARCHITECTURES and options.G_CONDITIONINGS == G_CONDITIONINGS
     assert options.TRUNCATION_METHODS == TRUNCATION_METHODS
     assert tuple(POLICIES) == options.AUGMENT_POLICIES
     assert set(options.UNCALIBRATED_LOSSES) == {

@@ -267,6 +267,8 @@ TINY = {
     "dcgan": {"latent_dim": 4, "g_widths": [8, 4], "d_widths": [4]},
     "cgan": {"latent_dim": 4, "g_widths": [8, 4], "d_widths": [4]},
     "wgan_gp": {"latent_dim": 4, "g_widths": [8, 4], "d_widths": [4]},
+    "sngan": {"latent_dim": 4, "g_width": 4, "d_width": 4},
+    "conditional_sngan": {"latent_dim": 4, "g_width": 4, "d_width": 4},
     "vaegan": {"latent_dim": 4, "widths": [8, 8], "hidden": 16, "d_widths": [4, 8]},
 }
 

@@ -32,6 +32,7 @@ RECONSTRUCTION_LOSS_NAMES = ("bce", "mse")  # tfgen.losses.RECONSTRUCTION_LOSSES
 TRUNCATION_METHODS = ("scale", "resample")  # tfgen.ops.sampling.TRUNCATION_METHODS
 ARCHITECTURES = ("conv", "dense")  # tfgen.networks.encoder.ARCHITECTURES
 CONDITIONINGS = ("projection", "concat")  # tfgen.networks.conditioning.CONDITIONINGS
+G_CONDITIONINGS = ("concat", "cbn")  # tfgen.networks.conditioning.G_CONDITIONINGS
 NOISES = ("gaussian", "masking", "salt_and_pepper")  # tfgen.models.autoencoder.NOISES
 LIKELIHOODS = ("bernoulli", "gaussian")  # tfgen.models.vae.vae.LIKELIHOODS
 SPARSITY_PENALTIES = ("kl", "l1")  # tfgen.models.autoencoder.sparse.SPARSITY_PENALTIES
@@ -167,12 +168,22 @@ class GANOptions(AdversarialOptions, _MLPNetworks):
     family = "gan"
 
 
+def _attention():
+    return integer(
+        0,
+        "self-attention (Zhang et al. 2019) in G and D at this feature-map height, e.g. 14 "
+        "for 28x28 images, 16 for 32x32 (0: none)",
+        minimum=0,
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class _ConvNetworks(Settings):
     latent_dim: int = integer(100, "size of the latent vector z")
     g_widths: tuple = integers(None, "G's projection and transposed-convolution filters")
     d_widths: tuple = integers(None, "D's convolution filters")
     kernel_size: int = integer(4, "convolution kernel size of G and D")
+    attention: int = _attention()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,6 +206,12 @@ class _CGANNetworks(_ConvNetworks):
         "projection", CONDITIONINGS, "how D sees the label: projection or a concatenated plane"
     )
     d_batchnorm: bool = flag(True, "batch norm in D after every convolution but the first")
+    g_conditioning: str = choice(
+        "concat",
+        G_CONDITIONINGS,
+        "how G sees the label: its embedding concatenated to z, or cbn (conditional batch "
+        "norm on a shared class embedding)",
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -220,6 +237,47 @@ class WGANGPOptions(AdversarialOptions, _ConvNetworks):
     d_beta_2: float = redefault(0.9)
     g_beta_1: float = redefault(0.0)
     g_beta_2: float = redefault(0.9)
+
+
+@dataclasses.dataclass(frozen=True)
+class _ResNetNetworks(Settings):
+    latent_dim: int = integer(128, "size of the latent vector z")
+    g_width: int = integer(
+        None, "channels of G's residual blocks (auto: 32 below 32x32 images, else 128)"
+    )
+    d_width: int = integer(
+        None, "channels of D's residual blocks (auto: 32 below 32x32 images, else 128)"
+    )
+    attention: int = _attention()
+    g_spectral_norm: bool = flag(
+        False, "spectral normalization in G too (SAGAN, BigGAN); D always has it"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SNGANOptions(AdversarialOptions, _ResNetNetworks):
+    """`sngan`: Miyato et al. 2018, the CIFAR ResNets with spectral normalization in D and the
+    hinge loss; TTUR (Heusel et al. 2017): D 4e-4, G 1e-4, one D step per G step, Adam betas
+    (0, 0.9), SAGAN's setting (Zhang et al. 2019). The SNGAN paper's own: 2e-4 for both with
+    d_steps=5 (`--set d_learning_rate=2e-4 g_learning_rate=2e-4 d_steps=5`), five times the
+    D updates per G update, so slower on a CPU."""
+
+    family = "sngan"
+    loss: str = redefault("hinge")
+    d_learning_rate: float = redefault(4e-4)
+    g_learning_rate: float = redefault(1e-4)
+    d_beta_1: float = redefault(0.0)
+    d_beta_2: float = redefault(0.9)
+    g_beta_1: float = redefault(0.0)
+    g_beta_2: float = redefault(0.9)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionalSNGANOptions(SNGANOptions):
+    """`conditional_sngan`: SNGAN with a projection discriminator (Miyato and Koyama 2018)
+    and conditional batch norm in every block of G, on a shared class embedding (BigGAN)."""
+
+    family = "conditional_sngan"
 
 
 # ---- autoencoders, VAEs, the classifier -------------------------------------------------------
@@ -414,6 +472,8 @@ MODEL_OPTIONS = {
         DCGANOptions,
         CGANOptions,
         WGANGPOptions,
+        SNGANOptions,
+        ConditionalSNGANOptions,
         VAEGANOptions,
         ClassifierOptions,
     )

@@ -16,7 +16,7 @@ def detector_of(model):
     if not model.can_discriminate:
         raise InputError(
             f"a {type(model).__name__} has no discriminator; detection needs a GAN (gan, dcgan, "
-            "cgan, wgan_gp) or a vaegan."
+            "cgan, wgan_gp, sngan, conditional_sngan) or a vaegan."
         )
     return model
 

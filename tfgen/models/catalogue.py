@@ -19,6 +19,7 @@ from tfgen.models.cgan import build_cgan
 from tfgen.models.classifier import Classifier, build_classifier
 from tfgen.models.dcgan import build_dcgan
 from tfgen.models.gan import GAN, build_gan
+from tfgen.models.sngan import build_conditional_sngan, build_sngan
 from tfgen.models.vae import VAE, build_vae
 from tfgen.models.vaegan import VAEGAN, build_vaegan
 from tfgen.models.wgan_gp import build_wgan_gp
@@ -58,6 +59,8 @@ MODELS = {
     "dcgan": _gan(build_dcgan),
     "cgan": _gan(build_cgan, needs_labels=True),
     "wgan_gp": _gan(build_wgan_gp),
+    "sngan": _gan(build_sngan),
+    "conditional_sngan": _gan(build_conditional_sngan, needs_labels=True),
     "classifier": ModelSpec(
         build_classifier, Classifier.pixel_range, validation_split=0.1, needs_labels=True
     ),

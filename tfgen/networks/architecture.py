@@ -62,10 +62,10 @@ def check_widths(name, widths):
 BN_MOMENTUM = 0.9
 
 
-def batch_norm(**kwargs):
+def batch_norm(momentum=BN_MOMENTUM, **kwargs):
     """Batch norm, synchronized across replicas when built under a tf.distribute strategy: its
     statistics are then the global batch's, so N replicas train as one device would. Alone it
     is plain batch norm (Keras's synchronized path would cost three extra reductions)."""
     return keras.layers.BatchNormalization(
-        synchronized=tf.distribute.has_strategy(), momentum=BN_MOMENTUM, **kwargs
+        synchronized=tf.distribute.has_strategy(), momentum=momentum, **kwargs
     )

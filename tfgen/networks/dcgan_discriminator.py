@@ -10,6 +10,7 @@ from tfgen.networks.architecture import (
     dcgan_kernel_init,
     spatial_plan,
 )
+from tfgen.networks.attention import SelfAttention, check_attention
 from tfgen.networks.conditioning import image_inputs, output_logit
 
 
@@ -27,6 +28,7 @@ def build_discriminator(
     num_classes=None,
     conditioning="projection",
     name="discriminator",
+    attention=0,
 ):
     """images (B, H, W, C) in [-1, 1] [, label (B,)] -> scores (B, 1); for the cross-entropy
     games the score is a logit and D(x) = sigmoid(logit).
@@ -34,9 +36,17 @@ def build_discriminator(
     One stride-2 convolution per width, each followed by LeakyReLU(0.2) and optional dropout;
     with `batchnorm`, batch norm follows every convolution but the first (Radford et al. 2016).
     `num_classes` makes it class-conditional (see `tfgen.networks.conditioning`).
+    `attention` puts a self-attention block (Zhang et al. 2019) after the convolution whose
+    output has this height (0: none).
+
+    Raises:
+        InputError: no convolution's output at `attention`.
     """
     _, _, halvings = spatial_plan(image_shape, smallest=4)
     widths = check_widths("d_widths", widths or default_discriminator_widths(halvings))
+    # "same" padding, stride 2: each convolution's output height rounds up
+    resolutions = [-(-image_shape[0] // 2**i) for i in range(1, len(widths) + 1)]
+    check_attention(attention, resolutions, "discriminator")
     init, gamma = dcgan_kernel_init(), dcgan_gamma_init()
 
     inputs, x, label = image_inputs(image_shape, num_classes, conditioning)
@@ -52,6 +62,8 @@ def build_discriminator(
         x = layers.LeakyReLU(0.2)(x)
         if dropout:
             x = layers.Dropout(dropout)(x)
+        if resolutions[i] == attention:
+            x = SelfAttention()(x)
     features = layers.Flatten()(x)
     logits = output_logit(features, label, num_classes, conditioning, init)
     return keras.Model(inputs, logits, name=name)

@@ -11,7 +11,9 @@ from tfgen.networks.architecture import (
     dcgan_kernel_init,
     spatial_plan,
 )
-from tfgen.networks.conditioning import latent_inputs
+from tfgen.networks.attention import SelfAttention, check_attention
+from tfgen.networks.conditional_batch_norm import ConditionalBatchNormalization
+from tfgen.networks.conditioning import G_CONDITIONINGS, latent_inputs, shared_embedding_inputs
 
 
 def default_generator_widths(halvings):
@@ -28,6 +30,8 @@ def build_generator(
     activation="relu",
     num_classes=None,
     name="generator",
+    attention=0,
+    conditioning="concat",
 ):
     """z (B, latent_dim) [, label (B,)] -> images (B, H, W, C) in [-1, 1].
 
@@ -42,8 +46,16 @@ def build_generator(
         widths: filters of the projection and of each hidden transposed convolution.
         kernel_size: transposed-convolution kernel size.
         activation: hidden activation, "relu" (DCGAN) or "leaky_relu".
-        num_classes: makes the generator class-conditional: a second input `label`, whose
-            embedding is concatenated to z.
+        num_classes: makes the generator class-conditional: a second input `label`.
+        attention: a self-attention block (Zhang et al. 2019) after the last hidden layer at
+            this resolution (the height of its feature map), 0 for none.
+        conditioning: how a conditional G sees the label: "concat" (its embedding
+            concatenated to z) or "cbn" (z alone; a shared class embedding drives conditional
+            batch norm in every batch norm, Miyato and Koyama 2018).
+
+    Raises:
+        InputError: too few widths for the image, no hidden layer at `attention`, or an
+            unknown `conditioning`.
     """
     height, width, channels = image_shape
     start_h, start_w, halvings = spatial_plan(image_shape, smallest=4)
@@ -53,20 +65,43 @@ def build_generator(
             f"a {height}x{width} generator needs {halvings} upsampling layers but g_widths "
             f"{widths} gives {len(widths)}; pass at least {halvings} widths."
         )
+    if conditioning not in G_CONDITIONINGS:
+        raise InputError(
+            f"g_conditioning must be one of {G_CONDITIONINGS}. Received: {conditioning!r}"
+        )
     strides = [1] * (len(widths) - halvings) + [2] * halvings
+    # the height of each hidden map: the projection's, then each hidden layer's
+    resolutions = [start_h]
+    for stride in strides[:-1]:
+        resolutions.append(resolutions[-1] * stride)
+    check_attention(attention, resolutions, "generator")
+    # attend after the last hidden map at that resolution (-1: none)
+    attend_at = max((i for i, r in enumerate(resolutions) if r == attention), default=-1)
     init, gamma = dcgan_kernel_init(), dcgan_gamma_init()
 
-    inputs, x = latent_inputs(latent_dim, num_classes)
+    embedding = None
+    if num_classes is not None and conditioning == "cbn":
+        inputs, x, embedding = shared_embedding_inputs(latent_dim, num_classes)
+    else:
+        inputs, x = latent_inputs(latent_dim, num_classes)
+
+    def normalize(x):
+        if embedding is None:
+            return batch_norm(gamma_initializer=gamma)(x)
+        return ConditionalBatchNormalization()([x, embedding])
+
     x = layers.Dense(start_h * start_w * widths[0], use_bias=False, kernel_initializer=init)(x)
-    x = batch_norm(gamma_initializer=gamma)(x)
-    x = layers.Activation(activation)(x)
+    x = layers.Activation(activation)(normalize(x))
     x = layers.Reshape((start_h, start_w, widths[0]))(x)
-    for filters, stride in zip(widths[1:], strides[:-1]):
+    if attend_at == 0:
+        x = SelfAttention()(x)
+    for i, (filters, stride) in enumerate(zip(widths[1:], strides[:-1]), start=1):
         x = layers.Conv2DTranspose(
             filters, kernel_size, stride, padding="same", use_bias=False, kernel_initializer=init
         )(x)
-        x = batch_norm(gamma_initializer=gamma)(x)
-        x = layers.Activation(activation)(x)
+        x = layers.Activation(activation)(normalize(x))
+        if attend_at == i:
+            x = SelfAttention()(x)
     x = layers.Conv2DTranspose(
         channels, kernel_size, strides[-1], padding="same", kernel_initializer=init
     )(x)

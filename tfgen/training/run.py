@@ -506,7 +506,7 @@ def _check_same_run(record, model_name, hparams, workdir, runtime):
 def _reports_validation_loss(spec):
     """Whether the model's held-out step reports its objective as "loss" (so `fit` logs
     "val_loss"): the autoencoders, vae, vaegan and classifier do; the adversarial-only models
-    (gan, dcgan, cgan, wgan_gp) report d_loss and g_loss, no single objective to minimise.
+    (the GANs) report d_loss and g_loss, no single objective to minimise.
 
     Read from the catalogue: exactly the models held out by default are those (a contract test
     trains one step of every model to guard this).

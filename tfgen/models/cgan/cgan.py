@@ -139,15 +139,26 @@ def _label_spec():
 
 
 def build_cgan(image_shape, options=None, *, num_classes, **settings):
-    """A compiled conditional DCGAN: the label embedding is concatenated to z, and D is
+    """A compiled conditional DCGAN. G sees the label's embedding concatenated to z
+    (`g_conditioning="concat"`), or, with "cbn", z alone and conditional batch norm (de Vries
+    et al. 2017) on a shared class embedding in every batch norm, as the generators of
+    Miyato and Koyama 2018 and BigGAN do (BigGAN also concatenates the embedding to z; the
+    first paper does not, nor does tfgen: one path for the label is easier to read). D is
     conditioned by projection (Miyato and Koyama 2018) or by a concatenated label plane
-    (`conditioning="concat"`). `options` a `tfgen.config.CGANOptions` (None: defaults), with
-    `settings` applied on top; `num_classes` comes from the data."""
+    (`conditioning="concat"`). `attention` adds self-attention (Zhang et al. 2019) to both.
+    `options` a `tfgen.config.CGANOptions` (None: defaults), with `settings` applied on top;
+    `num_classes` comes from the data."""
     o = build_options(CGANOptions, options, settings)
     return compiled_adversarial(
         ConditionalGAN,
         build_generator(
-            image_shape, o.latent_dim, o.g_widths, o.kernel_size, num_classes=num_classes
+            image_shape,
+            o.latent_dim,
+            o.g_widths,
+            o.kernel_size,
+            num_classes=num_classes,
+            attention=o.attention,
+            conditioning=o.g_conditioning,
         ),
         build_discriminator(
             image_shape,
@@ -156,6 +167,7 @@ def build_cgan(image_shape, options=None, *, num_classes, **settings):
             batchnorm=o.d_batchnorm,
             num_classes=num_classes,
             conditioning=o.conditioning,
+            attention=o.attention,
         ),
         o,
         num_classes=num_classes,

@@ -19,7 +19,8 @@ def build_dcgan(image_shape, options=None, **settings):
     Args:
         options: a `tfgen.config.DCGANOptions` (or a dict of its settings); None: defaults.
         **settings: settings of `DCGANOptions` applied on top: the networks (latent_dim,
-            g_widths, d_widths, kernel_size, g_activation, d_dropout, d_batchnorm) and the
+            g_widths, d_widths, kernel_size, g_activation, d_dropout, d_batchnorm, attention:
+            self-attention of Zhang et al. 2019 at one resolution in both) and the
             adversarial training (loss, d_steps, label smoothing and noise, penalties, EMA,
             learning rates and Adam betas for D and G, seed).
 
@@ -34,7 +35,21 @@ def build_dcgan(image_shape, options=None, **settings):
     o = build_options(DCGANOptions, options, settings)
     return compiled_adversarial(
         GAN,
-        build_generator(image_shape, o.latent_dim, o.g_widths, o.kernel_size, o.g_activation),
-        build_discriminator(image_shape, o.d_widths, o.kernel_size, o.d_dropout, o.d_batchnorm),
+        build_generator(
+            image_shape,
+            o.latent_dim,
+            o.g_widths,
+            o.kernel_size,
+            o.g_activation,
+            attention=o.attention,
+        ),
+        build_discriminator(
+            image_shape,
+            o.d_widths,
+            o.kernel_size,
+            o.d_dropout,
+            o.d_batchnorm,
+            attention=o.attention,
+        ),
         o,
     )

@@ -19,9 +19,17 @@ def build_wgan_gp(image_shape, options=None, **settings):
     o = build_options(WGANGPOptions, options, settings)
     return compiled_adversarial(
         GAN,
-        build_generator(image_shape, o.latent_dim, o.g_widths, o.kernel_size),
+        build_generator(
+            image_shape, o.latent_dim, o.g_widths, o.kernel_size, attention=o.attention
+        ),
         build_discriminator(
-            image_shape, o.d_widths, o.kernel_size, dropout=0.0, batchnorm=False, name="critic"
+            image_shape,
+            o.d_widths,
+            o.kernel_size,
+            dropout=0.0,
+            batchnorm=False,
+            name="critic",
+            attention=o.attention,
         ),
         o,
     )
