@@ -106,7 +106,6 @@ def exported(tmp_path_factory):
         model = build(name)
         train_one_step(model)
         model.save(root / f"{name}.keras")
-        np.save(root / f"{name}.npy", probe_output(model))
         paths[name] = (root / f"{name}.keras", export_model(model, name, base=root / "served"))
     return root, paths
 
