@@ -70,3 +70,25 @@ def run_python(code, *, cwd=None, timeout=300):
     if result.returncode != 0:
         pytest.fail(f"fresh process failed ({result.returncode}):\n{result.stderr[-4000:]}")
     return result.stdout
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """--dist loadgroup (pyproject.toml) keeps the tests marked xdist_group(name) on one worker,
+    so a module fixture they share is built once. pytest-xdist 3.8 marks them by appending
+    @name to `item._nodeid`, which pytest 9.2 no longer reads (a node id is now `item._id`):
+    the marks were ignored and each worker built the fixture. This appends it where pytest 9
+    reads it; a no-op once xdist's own suffix takes effect."""
+    if not getattr(config.option, "loadgroup", False):
+        return
+    for item in items:
+        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                 for m in item.iter_markers("xdist_group")}  # fmt: skip
+        if not names or "@" in item.nodeid.rpartition("]")[2]:
+            continue
+        grouped = f"{item.nodeid}@{'_'.join(sorted(names))}"
+        try:
+            from _pytest.nodes import coerce_node_id
+        except ImportError:  # pytest < 9: the node id is _nodeid, which xdist already set
+            continue
+        item._id = coerce_node_id(grouped)

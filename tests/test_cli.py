@@ -50,6 +50,7 @@ def test_model_choices_match_the_catalogue():
     assert set(cli.MODEL_NAMES) == set(MODELS)
 
 
+@pytest.mark.xdist_group("cli_trained_gan")
 def test_train_writes_checkpoint_state_and_tensorboard_logs(trained_gan):
     state = json.loads((trained_gan / "train_state.json").read_text())
     assert state["epochs"] == 2 and state["model"] == "dcgan"
@@ -62,6 +63,7 @@ def test_train_writes_checkpoint_state_and_tensorboard_logs(trained_gan):
     assert event_tags(trained_gan / "logs" / "health")["health/diversity_ratio"] == [0, 1]
 
 
+@pytest.mark.xdist_group("cli_trained_gan")
 def test_sample_writes_png_grid(trained_gan, tmp_path, capsys):
     out = tmp_path / "grid.png"
     assert (
@@ -87,6 +89,7 @@ def test_sample_writes_png_grid(trained_gan, tmp_path, capsys):
     assert "seeds 3..12" in capsys.readouterr().out
 
 
+@pytest.mark.xdist_group("cli_trained_gan")
 def test_export_writes_next_version(trained_gan, tmp_path, capsys):
     for version in ("1", "2"):
         assert (
@@ -188,6 +191,7 @@ def test_bad_input_exits_2_with_a_clear_message(argv, message, capsys, tmp_path)
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.xdist_group("cli_trained_gan")
 def test_changed_hyperparameters_on_resume_are_refused(trained_gan, capsys):
     status = tfgen(
         "train",
@@ -264,6 +268,7 @@ def test_console_script_help_for_every_verb():
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("cli_trained_gan")
 def test_sample_grid_values_match_the_model(trained_gan, tmp_path):
     from tfgen.models import load_model
     from tfgen.utils.images import image_grid, to_uint8

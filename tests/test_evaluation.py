@@ -58,6 +58,10 @@ def test_the_sampling_stage_is_sample_in_chunks_with_progress():
     assert steps == [1024, 1024, 52]
 
 
+# the tests share the `runs` fixture: one worker builds it once (see pyproject.toml)
+pytestmark = pytest.mark.xdist_group("evaluation_runs")
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Small models trained briefly on the bundled digits, and the classifier exported."""

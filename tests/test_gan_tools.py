@@ -16,6 +16,10 @@ from tfgen.tools.synthetic import generate_dataset
 DCGAN = dict(latent_dim=16, g_widths=[64, 32, 16], d_widths=[16, 32])
 
 
+# the tests share the `trained` fixture: one worker builds it once (see pyproject.toml)
+pytestmark = pytest.mark.xdist_group("gan_tools_trained")
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     """A DCGAN and a conditional GAN trained briefly on 90% of the digits."""

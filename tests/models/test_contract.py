@@ -106,12 +106,13 @@ def exported(tmp_path_factory):
         model = build(name)
         train_one_step(model)
         model.save(root / f"{name}.keras")
-        np.save(root / f"{name}.npy", probe_output(model))
         paths[name] = (root / f"{name}.keras", export_model(model, name, base=root / "served"))
     return root, paths
 
 
+# both share `exported` (every model trained, saved and exported): one worker builds it once
 @pytest.mark.slow
+@pytest.mark.xdist_group("contract_exported")
 def test_every_export_serves_each_signature_in_a_process_without_tfgen(exported):
     root, paths = exported
     versions = {name: str(version) for name, (_, version) in paths.items()}
@@ -150,6 +151,7 @@ def test_every_export_serves_each_signature_in_a_process_without_tfgen(exported)
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("contract_exported")
 def test_every_model_loads_and_continues_training_in_a_fresh_process(exported):
     root, paths = exported
     out = run_python(f"""
