@@ -185,6 +185,7 @@ def test_augment_settings_validate_and_read_back():
 # ---- the GAN trainer ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # trains and saves a model: tens of seconds on 2 shared cores
 def test_a_dcgan_trains_on_augmented_images_with_a_fixed_p():
     gan = tiny_gan(augment=ALL, augment_p=0.5)
     history = gan.fit(digits(64), batch_size=16, epochs=1, verbose=0).history
@@ -203,6 +204,7 @@ def test_the_penalty_sees_augmented_images():
     assert not np.allclose(with_augment, without)  # the gradient of D(T(x)), not of D(x)
 
 
+@pytest.mark.slow  # trains and saves a model: tens of seconds on 2 shared cores
 def test_ada_moves_p_by_the_papers_step_at_the_end_of_each_interval():
     gan = tiny_gan(augment=ALL, ada_target=0.6, ada_interval=4, ada_kimg=1.0)
     assert gan.augment_p.trainable is False and float(gan.augment_p) == 0.0
@@ -229,6 +231,7 @@ def test_ada_raises_p_when_d_overfits_a_small_set():
     assert float(gan.augment_p) == history["augment_p"][-1] > 0
 
 
+@pytest.mark.slow  # trains and saves a model: tens of seconds on 2 shared cores
 def test_p_is_saved_and_training_resumes_from_it(tmp_path):
     gan = tiny_gan(augment=ALL, ada_target=0.6, ada_interval=4, ada_kimg=1.0)
     gan.augment_p.assign(0.375)

@@ -106,6 +106,7 @@ def test_spectral_helper_normalizes_the_kernel_it_wraps():
         ),
     ],
 )
+@pytest.mark.slow  # trains and saves a model: tens of seconds on 2 shared cores
 def test_attention_models_train_save_and_load_to_the_same_samples(name, settings, tmp_path):
     keras.utils.set_random_seed(0)
     conditional = name in ("cgan", "conditional_sngan")
@@ -125,6 +126,7 @@ def test_attention_models_train_save_and_load_to_the_same_samples(name, settings
     )
 
 
+@pytest.mark.slow  # trains and saves a model: tens of seconds on 2 shared cores
 def test_sngan_with_attention_resumes_exactly(tmp_path):
     """4 steps straight, against 2 steps, save, load, 2 more: the same weights (spectral norm's
     power-iteration vectors, both optimizers and the noise's step counter are saved)."""
