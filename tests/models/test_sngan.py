@@ -2,11 +2,14 @@
 singular values at 1 through training (drifting without it), self-attention models that
 train, save, load and resume exactly, and cgan's conditional batch norm."""
 
+import json
+
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
+from tests.conftest import run_python
 from tfgen.data import load_dataset
 from tfgen.errors import InputError
 from tfgen.models import GAN, build_model, load_model
@@ -194,3 +197,37 @@ def test_bad_attention_resolution_names_the_setting():
         build_model("sngan", (8, 8, 1), attention=-1)
     with pytest.raises(InputError, match="g_conditioning must be one of"):
         build_model("cgan", (8, 8, 1), num_classes=10, g_conditioning="film")
+
+
+MIRRORED_SNGAN = """
+import json
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from sklearn.datasets import load_digits
+from tfgen.models import build_model
+
+x = load_digits().images[:256].astype("float32")[..., None] / 16 * 2 - 1
+with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+    gan = build_model("sngan", (8, 8, 1), latent_dim=8, g_width=8, d_width=8)
+history = gan.fit(tf.data.Dataset.from_tensor_slices(x).batch(32), epochs=2, verbose=0).history
+sigmas, agree = [], True
+for layer in gan.discriminator.layers:
+    if hasattr(layer, "vector_u"):  # a SpectralNormalization wrapper
+        copies = [v.numpy() for v in layer.kernel.value.values]
+        agree = agree and all(np.array_equal(copies[0], c) for c in copies)
+        sigmas.append(float(np.linalg.svd(copies[0].reshape(-1, copies[0].shape[-1]))[1][0]))
+print(json.dumps(dict(sigmas=sigmas, agree=agree, d_loss=history["d_loss"])))
+"""
+
+
+@pytest.mark.slow  # a fresh process with 2 replicas, ~60 s
+def test_spectral_norm_under_mirrored_strategy_keeps_replicas_alike_and_sigma_near_one():
+    """Keras's wrapper assigns the normalized kernel inside the replica step: under two
+    replicas every wrapped kernel stays the same on both and its largest singular value ~1."""
+    out = json.loads(run_python(MIRRORED_SNGAN).strip().splitlines()[-1])
+    assert out["agree"] and len(out["sigmas"]) >= 5
+    assert all(abs(s - 1.0) < 0.05 for s in out["sigmas"]), out["sigmas"]
+    assert all(np.isfinite(out["d_loss"]))
