@@ -4,15 +4,16 @@ clients of a served model call."""
 import json
 
 import pytest
+from keras.saving import load_model
 
 from tfgen.cli import main
 from tfgen.errors import InputError
-from tfgen.export import export_model
+from tfgen.export import export_model, signature_specs
 from tfgen.models import build_model
 from tfgen.pipeline import pusher
 from tfgen.pipeline.definition import make_config
 from tfgen.pipeline.local import configure
-from tfgen.pipeline.pusher import SignatureChangeError
+from tfgen.pipeline.pusher import SignatureChangeError, model_fingerprint
 
 
 @pytest.mark.parametrize(
@@ -57,12 +58,14 @@ def test_pipeline_cli_exits_2_with_one_line(tmp_path, capsys):
 
 
 def _trained(kind, folder):
-    """A Trainer output folder: `savedmodel/1` of a tiny model of `kind`."""
+    """A Trainer output folder: `savedmodel/1` of a tiny model of `kind`, and the model."""
     options = {
         "dcgan": {"latent_dim": 4, "g_widths": [16, 8], "d_widths": [8]},
         "vae": {"latent_dim": 3, "architecture": "dense", "hidden": 16},
     }[kind]
-    export_model(build_model(kind, (8, 8, 1), **options), "savedmodel", base=folder, max_batch=16)
+    model = build_model(kind, (8, 8, 1), **options)
+    export_model(model, "savedmodel", base=folder, max_batch=16)
+    model.save(folder / "model.keras")
     return folder
 
 
@@ -133,3 +136,84 @@ def test_a_version_without_a_card_is_compared_through_its_savedmodel(runs, tmp_p
     with pytest.raises(SignatureChangeError, match="signatures removed: \\['decode', 'encode'"):
         _push(runs, "dcgan", base, tmp_path / "out")
     assert not (base / "served" / "2").exists()
+
+
+def test_a_model_identical_to_the_latest_version_is_not_pushed_again(runs, tmp_path):
+    base = tmp_path / "saved_models"
+    first = _push(runs, "dcgan", base, tmp_path / "out1")
+    assert first["version"] == 1 and first["fingerprint"].startswith("sha256:")
+    card = json.loads((base / "served" / "1" / "model_card.json").read_text())
+    assert card["fingerprint"] == first["fingerprint"]
+
+    again = _push(runs, "dcgan", base, tmp_path / "out2")
+    assert again == {
+        "pushed": False,
+        "version": None,
+        "path": None,
+        "reason": "identical to version 1: not pushed",
+        "fingerprint": first["fingerprint"],
+        "identical_to": 1,
+    }
+    assert json.loads((tmp_path / "out2" / "pushed.json").read_text()) == again
+    assert sorted(p.name for p in (base / "served").iterdir()) == [".tfgen.lock", "1"]
+
+    # another model of the same kind (other initial weights, same signatures) is new
+    other = _push(runs, "dcgan_again", base, tmp_path / "out3")
+    assert other["version"] == 2 and other["fingerprint"] != first["fingerprint"]
+    # compared with the latest version only: after version 2, the first model is new again
+    assert _push(runs, "dcgan", base, tmp_path / "out4")["version"] == 3
+
+
+@pytest.mark.slow
+def test_the_same_weights_exported_again_are_identical_and_one_nudged_weight_is_not(runs, tmp_path):
+    base, blessing = tmp_path / "saved_models", runs["blessings"]
+    assert _push(runs, "dcgan", base, tmp_path / "out1")["version"] == 1
+    # another SavedModel of the same weights, as a re-run's Trainer exports its checkpoint
+    model = load_model(runs["dcgan"] / "model.keras")
+    export_model(model, "savedmodel", base=tmp_path / "again", max_batch=16)
+    again = pusher(
+        tmp_path / "again", blessing, blessing, tmp_path / "o2", name="served", base=base
+    )
+    assert again["reason"] == "identical to version 1: not pushed"
+    # one weight nudged by 1e-6: another model
+    model.generator.weights[0].assign(model.generator.weights[0] + 1e-6)
+    export_model(model, "savedmodel", base=tmp_path / "nudged", max_batch=16)
+    nudged = pusher(
+        tmp_path / "nudged", blessing, blessing, tmp_path / "o3", name="served", base=base
+    )
+    assert nudged["pushed"] and nudged["version"] == 2
+    assert nudged["fingerprint"] != again["fingerprint"]
+
+
+def test_the_fingerprint_covers_the_signatures(runs):
+    saved = runs["dcgan"] / "savedmodel" / "1"
+    specs = signature_specs(saved)
+    renamed = {("draw" if name == "sample" else name): spec for name, spec in specs.items()}
+    assert model_fingerprint(saved, specs) != model_fingerprint(saved, renamed)
+    assert model_fingerprint(saved, specs) == model_fingerprint(
+        saved, json.loads(json.dumps(specs))
+    )
+
+
+def test_an_unblessed_model_is_not_pushed_with_the_failed_checks_as_reason(runs, tmp_path):
+    blessing = tmp_path / "blessing"
+    blessing.mkdir()
+    checks = [
+        {"metric": "psnr_db", "kind": "min", "limit": 15.0, "value": 14.7612, "passed": False},
+        {"metric": "fid", "kind": "max", "limit": 50.0, "value": 31.0, "passed": True},
+    ]
+    (blessing / "evaluation.json").write_text(json.dumps({"blessed": False, "checks": checks}))
+    (blessing / "NOT_BLESSED").write_text("psnr_db 14.76 >= 15.0: FAILED\n")
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "INFRA_NOT_BLESSED").write_text("3 of 8 requests served\nTraceback ...\n")
+    base = tmp_path / "saved_models"
+    result = pusher(
+        runs["dcgan"], blessing, runs["blessings"], tmp_path / "o1", name="s", base=base
+    )
+    assert result["reason"] == "not pushed: PSNR 14.76 < 15"
+    result = pusher(runs["dcgan"], blessing, infra, tmp_path / "o2", name="s", base=base)
+    assert result["reason"] == (
+        "not pushed: PSNR 14.76 < 15; not infra-blessed (3 of 8 requests served)"
+    )
+    assert not result["pushed"] and not base.exists()

@@ -2,7 +2,8 @@
 run locally with kfp.local or compiled for Kubeflow Pipelines / Vertex AI."""
 
 import json
-import re
+import sys
+import time
 from pathlib import Path
 
 
@@ -52,7 +53,14 @@ def add_parser(verbs):
     run.add_argument(
         "--pipeline-root",
         default="runs/pipeline_root",
-        help="where kfp.local writes each stage's artifacts",
+        help="where kfp.local writes each stage's artifacts, and the run's log (logs/)",
+    )
+    run.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show the run's whole log (kfp.local's and every stage's output) as it runs; "
+        "by default one line per stage, the log in PIPELINE_ROOT/logs/",
     )
     run.set_defaults(run=_run)
     compile_.add_argument("--out", required=True, metavar="YAML", help="the file to write")
@@ -70,23 +78,33 @@ def _run(args):
 
     local = _local()
     config = _config(local, args)
+    root = Path(args.pipeline_root).resolve()
     print(f"running {args.name} ({config['name']}) locally; artifacts under {args.pipeline_root}")
+    started = time.monotonic()
     try:
-        summary = local.run_locally(config, Path(args.pipeline_root).resolve())
-    except RuntimeError as e:
-        summary = local.summarize(Path(args.pipeline_root).resolve(), config["name"])
-        message = re.sub(r"\x1b\[[0-9;]*m", "", str(e))  # kfp colours its log lines
-        raise InputError(f"the pipeline stopped: {message}{_anomalies(summary)}") from None
-    for stage, artifacts in summary.items():
-        print(f"  {stage}: done -> {', '.join(artifacts)}")
-    pushed = local.pushed_version(summary)
-    if pushed is None:
-        print(
-            "not pushed: the model was not blessed (see the evaluator's and infra-validator's "
-            "artifacts for why)"
+        local.run_locally(
+            config,
+            root,
+            report=lambda line: print(f"  {line}", flush=True),
+            echo=sys.stdout if args.verbose else None,
         )
-    else:
-        print(f"pushed version {pushed['version']}: {pushed['path']} (model card inside)")
+    except local.PipelineFailed as e:
+        if not args.verbose:  # else it was shown as it ran
+            print("\n".join(f"  | {line}" for line in e.tail), file=sys.stderr)
+        from tfgen.pipeline.report import STAGES
+
+        stage = STAGES.get(e.stage, e.stage or "a stage")
+        anomalies = _anomalies(local.summarize(root, config["name"]))
+        raise InputError(
+            f"the pipeline stopped: {stage} failed (the full log: {e.log}){anomalies}"
+        ) from None
+    log = local.log_of(root, local.newest_run(root, config["name"]))
+    print(f"done in {_duration(time.monotonic() - started)}; the full log: {log}")
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(round(seconds), 60)
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
 
 
 def _compile(args):

@@ -36,6 +36,7 @@ HIGHER_IS_BETTER = {
     "psnr_db": True,
 }
 SAMPLE_METRICS = ("fid", "kid", "precision", "recall", "density", "coverage", "classifier_score")
+LABELS = {"fid": "FID", "kid": "KID", "mse": "MSE", "bce": "BCE", "psnr_db": "PSNR"}
 _BATCH = 500
 
 
@@ -220,10 +221,31 @@ def _regression(metric, value, reference, tolerance):
         "kind": "no_regression",
         "baseline": reference,
         "value": value,
+        "tolerance": tolerance,
         "passed": passed,
         "message": f"{metric} {value:.4g} vs last pushed {reference:.4g} "
         f"(worse by at most {tolerance:.0%}): {'ok' if passed else 'FAILED, a regression'}",
     }
+
+
+def check_phrase(check):
+    """A check in a few words, true whether it passed or not: "FID 13.2 <= 30" (passed),
+    "PSNR 14.76 < 15" (failed), "FID 15.1, 14% worse than last pushed 13.2 (> 10%)"."""
+    label = LABELS.get(check["metric"], check["metric"])
+    if "value" not in check:
+        return f"{label} not measured"
+    value, kind, passed = check["value"], check["kind"], check["passed"]
+    if kind == "no_regression":
+        reference = check["baseline"]
+        if passed:
+            return f"{label} {value:.4g} vs last pushed {reference:.4g}"
+        worse = abs(value - reference) / abs(reference) if reference else float("inf")
+        return (
+            f"{label} {value:.4g}, {worse:.0%} worse than last pushed {reference:.4g} "
+            f"(> {check.get('tolerance', 0):.0%})"
+        )
+    relation = {("max", True): "<=", ("max", False): ">", ("min", True): ">=", ("min", False): "<"}
+    return f"{label} {value:.4g} {relation[kind, passed]} {check['limit']:g}"
 
 
 def _images(images):

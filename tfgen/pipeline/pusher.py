@@ -4,13 +4,21 @@ model card, to `saved_models/<name>/<next integer version>/`, atomically.
 Clients of a served model call its signatures by name with fixed inputs, so a push that would
 change them (a VAE becoming version 2 of a served GAN changes what `serving_default` takes) is
 refused unless the config allows it: `pusher.allow_signature_change: true`.
+
+A model identical to the latest version (same fingerprint: the same variable values and the
+same signatures, see `model_fingerprint`) is not pushed again: a re-run of a pipeline whose
+Trainer resumes a finished checkpoint serves nothing new.
 """
 
+import hashlib
 import json
 import shutil
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
 
 import tfgen
 from tfgen.errors import InputError
@@ -23,7 +31,7 @@ from tfgen.export import (
     publish,
     signature_specs,
 )
-from tfgen.pipeline.evaluator import latest_version, savedmodel_of
+from tfgen.pipeline.evaluator import check_phrase, latest_version, savedmodel_of
 from tfgen.pipeline.trainer import SAMPLES
 from tfgen.utils.io import write_json_atomic
 
@@ -50,8 +58,9 @@ def pusher(
             dtypes and shapes) differ from those of the latest version served under `name`.
 
     Returns:
-        {"pushed": bool, "version": int or None, "path": ..., "reason": ...}; also written to
-        `output_dir/pushed.json`.
+        {"pushed": bool, "version": int or None, "path": ..., "reason": ..., "fingerprint":
+        ..., "identical_to": the version it equals, or None}; also written to
+        `output_dir/pushed.json`. A model identical to the latest version is not pushed.
 
     Raises:
         InputError: a bad name.
@@ -64,49 +73,120 @@ def pusher(
         if not (Path(folder) / verdict).is_file()
     ]
     if missing:
-        result = {
-            "pushed": False,
-            "version": None,
-            "path": None,
-            "reason": f"not pushed: no {' and no '.join(missing)}",
-        }
+        result = _not_pushed(unblessed_reason(blessing_dir, infra_blessing_dir))
     else:
-        model_base = Path(base) / name
-        # the lock serializes pushes and exports of `name`: the version compared against is
-        # still the latest when this one is published
-        with model_lock(model_base):
-            signatures = signature_specs(savedmodel_of(model_dir))
-            served = latest_version(model_base)
-            if served is not None and not allow_signature_change:
-                changes = signature_changes(served_signatures(served), signatures)
-                if changes:
-                    raise SignatureChangeError(
-                        f"refusing to push to {model_base}: the model's signatures differ from "
-                        f"version {served.name}'s, which clients of {name!r} call: "
-                        + "; ".join(changes)
-                        + ". Serve it under another name, or set "
-                        "pusher.allow_signature_change: true to replace them."
-                    )
-            path = _push(model_base, name, model_dir, card_sources or {}, signatures)
-        result = {
-            "pushed": True,
-            "version": int(path.name),
-            "path": str(path),
-            "reason": "blessed by the Evaluator and the InfraValidator",
-        }
+        result = _push_unless_served(
+            Path(base) / name, name, model_dir, card_sources or {}, allow_signature_change
+        )
     write_json_atomic(Path(output_dir) / "pushed.json", result)
     return result
+
+
+def _push_unless_served(model_base, name, model_dir, sources, allow_signature_change):
+    # the lock serializes pushes and exports of `name`: the version compared against is
+    # still the latest when this one is published
+    with model_lock(model_base):
+        signatures = signature_specs(savedmodel_of(model_dir))
+        fingerprint = model_fingerprint(savedmodel_of(model_dir), signatures)
+        served = latest_version(model_base)
+        if served is not None:
+            served_specs = served_signatures(served)
+            if model_fingerprint(served, served_specs) == fingerprint:
+                return _not_pushed(
+                    f"identical to version {served.name}: not pushed",
+                    fingerprint=fingerprint,
+                    identical_to=int(served.name),
+                )
+            changes = signature_changes(served_specs, signatures)
+            if changes and not allow_signature_change:
+                raise SignatureChangeError(
+                    f"refusing to push to {model_base}: the model's signatures differ from "
+                    f"version {served.name}'s, which clients of {name!r} call: "
+                    + "; ".join(changes)
+                    + ". Serve it under another name, or set "
+                    "pusher.allow_signature_change: true to replace them."
+                )
+        path = _push(model_base, name, model_dir, sources, signatures, fingerprint)
+    return {
+        "pushed": True,
+        "version": int(path.name),
+        "path": str(path),
+        "reason": "blessed by the Evaluator and the InfraValidator",
+        "fingerprint": fingerprint,
+        "identical_to": None,
+    }
+
+
+def _not_pushed(reason, fingerprint=None, identical_to=None):
+    return {
+        "pushed": False,
+        "version": None,
+        "path": None,
+        "reason": reason,
+        "fingerprint": fingerprint,
+        "identical_to": identical_to,
+    }
+
+
+def unblessed_reason(blessing_dir, infra_blessing_dir):
+    """Why a model without both blessings is not pushed, in one line: the Evaluator's failed
+    checks ("not pushed: PSNR 14.76 < 15") and the InfraValidator's verdict."""
+    reasons = []
+    if not (Path(blessing_dir) / "BLESSED").is_file():
+        evaluation = Path(blessing_dir) / "evaluation.json"
+        failed = (
+            [c for c in json.loads(evaluation.read_text())["checks"] if not c["passed"]]
+            if evaluation.is_file()
+            else []
+        )
+        reasons.append(", ".join(map(check_phrase, failed)) or "not blessed by the Evaluator")
+    if not (Path(infra_blessing_dir) / "INFRA_BLESSED").is_file():
+        verdict = Path(infra_blessing_dir) / "INFRA_NOT_BLESSED"
+        served = verdict.read_text().splitlines()[0] if verdict.is_file() else "not validated"
+        reasons.append(f"not infra-blessed ({served})")
+    return "not pushed: " + "; ".join(reasons)
+
+
+def model_fingerprint(savedmodel, signatures):
+    """What makes two SavedModels the same model to a client: the values of their variables
+    and their signatures (names, input and output dtypes and shapes), as a SHA-256.
+
+    The variables are hashed as a multiset of (dtype, shape, bytes): Keras's ExportArchive
+    saves some of them in an order that differs between processes, so their checkpoint keys
+    (and TensorFlow's own `fingerprint.pb` checkpoint hash) do too. The graph is left out
+    (its serialization differs between processes as well): the same weights re-exported by
+    another tfgen version count as identical.
+    """
+    reader = tf.train.load_checkpoint(str(Path(savedmodel) / "variables" / "variables"))
+    digests = sorted(
+        _tensor_digest(reader.get_tensor(key))
+        for key in reader.get_variable_to_shape_map()
+        if key != "_CHECKPOINTABLE_OBJECT_GRAPH"
+    )
+    described = json.dumps({"signatures": signatures, "variables": digests}, sort_keys=True)
+    return "sha256:" + hashlib.sha256(described.encode()).hexdigest()
+
+
+def _tensor_digest(tensor):
+    tensor = np.asarray(tensor)
+    data = (
+        b"\0".join(map(bytes, tensor.ravel()))  # strings: object arrays hold pointers
+        if tensor.dtype == object
+        else np.ascontiguousarray(tensor).tobytes()
+    )
+    return hashlib.sha256(f"{tensor.dtype.str}{tensor.shape}".encode() + data).hexdigest()
 
 
 class SignatureChangeError(InputError):
     """A push would change the signatures clients of the served model call."""
 
 
-def _push(model_base, name, model_dir, sources, signatures):
+def _push(model_base, name, model_dir, sources, signatures, fingerprint):
     staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_base))
     try:
         shutil.copytree(savedmodel_of(model_dir), staging, dirs_exist_ok=True)
         card = model_card(name, staging, model_dir, sources, signatures)
+        card["fingerprint"] = fingerprint
         (staging / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")
         (staging / "model_card.md").write_text(render_card(card))
         if (Path(model_dir) / SAMPLES).is_file():  # TF Serving ignores files beside the model
@@ -201,6 +281,8 @@ def render_card(card):
         "",
     ]
     lines += [f"- {k}: {v}" for k, v in card["model"].items() if v is not None]
+    if card.get("fingerprint"):
+        lines.append(f"- fingerprint (variables and signatures): {card['fingerprint']}")
     evaluation = card.get("evaluation") or {}
     lines += ["", "## Evaluation", ""]
     for key, value in (evaluation.get("candidate") or {}).items():
