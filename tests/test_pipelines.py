@@ -59,7 +59,7 @@ def digits_train_count(seed, fraction):
 
 
 @pytest.mark.slow
-def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path, monkeypatch, capsys):
+def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     quick = [
         "trainer.epochs=15",
         "evaluator.samples=500",
@@ -69,7 +69,31 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path, monkeypatch, c
     assert first.returncode == 0, first.stderr[-3000:]
     assert sorted(p.name for p in run.iterdir()) == sorted(STAGES)
     version = tmp_path / "saved_models" / "vae_digits" / "1"
-    assert "pushed version 1" in first.stdout and (version / "saved_model.pb").is_file()
+    assert (version / "saved_model.pb").is_file()
+    # the terminal: a first line, one line per stage with its figures, the log's path
+    lines = first.stdout.splitlines()
+    assert len(lines) == len(STAGES) + 2, first.stdout
+    stages = ["ExampleGen", "StatisticsGen", "ExampleValidator", "Trainer", "Evaluator"]
+    assert [line.split()[0] for line in lines[1:-1]] == [*stages, "InfraValidator", "Pusher"]
+    counts = json.loads((run / "examplegen" / "examples" / "metadata.json").read_text())["counts"]
+    assert re.search(
+        rf"ExampleGen +1,797 examples \({counts['train']:,} train / {counts['eval']:,} eval\)"
+        r"  \d+\.\d s$",
+        lines[1],
+    )
+    assert "ExampleValidator  no anomalies" in lines[3]
+    assert re.search(r"Trainer +15 epochs in \d+\.\d s; .*loss \d", lines[4])
+    assert re.search(
+        r"Evaluator +PSNR \d+\.\d+ >= 13 ok, FID \d+\.?\d* <= 1e\+06 ok -> blessed", lines[5]
+    )
+    assert re.search(r"InfraValidator +(\d+) of \1 requests served -> blessed", lines[6])
+    assert re.search(rf"Pusher +pushed version 1: {re.escape(str(version))}  \d+\.\d s$", lines[7])
+    # nothing of kfp.local's reaches the terminal: it is all in the run's log
+    for noise in ("executor_input", "KFP Executor", "Executing task", '"uri"', "{"):
+        assert noise not in first.stdout and noise not in first.stderr
+    log = tmp_path / "root" / "logs" / f"{run.name}.log"
+    assert lines[-1].endswith(f"the full log: {log}")
+    assert "Got executor_input" in log.read_text() and "Epoch 15/15" in log.read_text()
     card = json.loads((version / "model_card.json").read_text())
     assert card["evaluation"]["blessed"] and card["training"]["epochs"] == 15
     assert card["data"]["statistics"]["train"]["count"] == digits_train_count(seed=0, fraction=0.1)
@@ -84,8 +108,9 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path, monkeypatch, c
     # a model that cannot learn: worse than the last pushed one beyond the tolerance. Its
     # Trainer, Evaluator and Pusher run as the library functions the components wrap, on
     # this run's examples, against version 1: the data stages and Beam need not run again
-    from tfgen.cli import main
-    from tfgen.pipeline import evaluator, local, pusher, trainer
+    from tfgen.pipeline import evaluator, pusher, trainer
+    from tfgen.pipeline.evaluator import check_phrase
+    from tfgen.pipeline.report import stage_line
 
     examples, statistics = run / "examplegen" / "examples", run / "statisticsgen" / "statistics"
     second = tmp_path / "root2" / "vae-digits-refused"  # a run folder as kfp.local lays out
@@ -126,16 +151,42 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path, monkeypatch, c
         base=tmp_path / "saved_models",
         card_sources={"examples": examples, "statistics": statistics, "evaluation": blessing},
     )
-    assert refused["pushed"] is False and refused["reason"] == "not pushed: no BLESSED"
+    failed_checks = [check_phrase(c) for c in evaluation["checks"] if not c["passed"]]
+    assert refused["pushed"] is False
+    assert refused["reason"] == "not pushed: " + ", ".join(failed_checks)
+    assert "% worse than last pushed" in refused["reason"]
     assert json.loads((pushed / "pushed.json").read_text())["pushed"] is False
     assert sorted(p.name for p in version.parent.iterdir()) == [".tfgen.lock", "1"]  # + push lock
-
-    # and `tfgen pipeline run` reports such a run as not pushed
-    monkeypatch.setattr(
-        local, "run_locally", lambda config, root: local.summarize(root, "vae-digits")
+    # and the run's lines say why
+    assert stage_line("evaluator", blessing.parent, 1.0).endswith("FAILED -> not blessed  1.0 s")
+    assert (
+        stage_line("pusher", pushed.parent, 1.0) == f"Pusher            {refused['reason']}  1.0 s"
     )
-    main(["pipeline", "run", "vae_digits", "--pipeline-root", str(second.parent)])
-    assert "not pushed: the model was not blessed" in capsys.readouterr().out
+
+    # a re-run: its Trainer resumes the finished checkpoint (in another process than the
+    # first run's), the Evaluator blesses the same metrics, and the Pusher pushes nothing
+    third = tmp_path / "root3" / "vae-digits-again"
+    summary = trainer(
+        examples,
+        third / "trainer" / "model",
+        model="vae",
+        epochs=15,
+        batch_size=32,
+        hparams={"latent_dim": 8, "architecture": "dense", "learning_rate": 0.003},
+        checkpoint_root=tmp_path / "checkpoints",
+    )
+    assert summary["stopped_by"] == "already_trained"
+    again = pusher(
+        third / "trainer" / "model",
+        run / "evaluator" / "blessing",
+        infra_blessing,
+        third / "pusher" / "pushed",
+        name="vae_digits",
+        base=tmp_path / "saved_models",
+    )
+    assert again["reason"] == "identical to version 1: not pushed"
+    assert again["fingerprint"] == card["fingerprint"]
+    assert sorted(p.name for p in version.parent.iterdir()) == [".tfgen.lock", "1"]
 
 
 @pytest.mark.slow

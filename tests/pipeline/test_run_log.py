@@ -134,10 +134,15 @@ def test_stage_lines_carry_each_stage_s_figures(tmp_path):
     )
     write(
         "trainer/model/training.json",
-        {"epochs": 40, "seconds": 151.25, "stopped_by": None, "final_logs": {"g_loss": 0.9312}},
+        {
+            "epochs": 40,
+            "seconds": 151.25,
+            "stopped_by": None,
+            "final_logs": {"d_loss": 1.06, "d_real_acc": 0.72, "g_loss": 0.9312},
+        },
     )
     assert stage_line("trainer", tmp_path / "trainer", 160.0) == (
-        "Trainer           40 epochs in 151.2 s; g_loss 0.931  160.0 s"
+        "Trainer           40 epochs in 151.2 s; d_loss 1.06, g_loss 0.931  160.0 s"
     )
     checks = [
         {"metric": "psnr_db", "kind": "min", "limit": 15.0, "value": 14.7612, "passed": False},

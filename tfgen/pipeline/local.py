@@ -99,7 +99,7 @@ def run_logged(pipeline, name, pipeline_root, report=None, echo=None):
         raise_on_error=True,
     )
     try:
-        with open(log, "w") as file:
+        with open(log, "w", buffering=1) as file:  # line-buffered: `tail -f` follows
             stream = RunLog(file, on_stage, echo)
             with contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stream):
                 pipeline()

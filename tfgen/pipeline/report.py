@@ -74,9 +74,9 @@ def _example_validator(folder):
 
 def _trainer(folder):
     training = _read(folder, "model/training.json")
-    logs = ", ".join(
-        f"{k} {v:.3g}" for k, v in (training.get("final_logs") or {}).items() if _is_number(v)
-    )
+    final = {k: v for k, v in (training.get("final_logs") or {}).items() if _is_number(v)}
+    losses = {k: v for k, v in final.items() if k.endswith("loss")} or final  # the objectives
+    logs = ", ".join(f"{k} {v:.3g}" for k, v in losses.items())
     if training["stopped_by"] in ("already_trained", "early_stopping"):
         return (
             f"{training['epochs']} epochs, resumed finished ({training['stopped_by']}): "

@@ -35,6 +35,8 @@ class RunLog(io.TextIOBase):
             pipeline()
     """
 
+    encoding = "utf-8"  # what code that writes to sys.stdout may ask
+
     def __init__(self, file, on_stage, echo=None):
         self.file, self.on_stage, self.echo = file, on_stage, echo
         self.task, self.started = None, None
