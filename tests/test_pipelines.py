@@ -29,7 +29,7 @@ def tfgen_pipeline(*args, cwd):
         capture_output=True,
         text=True,
         cwd=cwd,
-        timeout=600,
+        timeout=1800,  # a hang; a run takes minutes, ten times that on 2 busy shared cores
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
 
@@ -44,7 +44,7 @@ def run_pipeline(name, tmp_path, *settings):
     args = [f"--set={s}" for s in (*paths, *settings)]
     root = tmp_path / "root"
     result = tfgen_pipeline("run", name, *args, "--pipeline-root", str(root), cwd=tmp_path)
-    runs = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime) if root.exists() else []
+    runs = sorted(root.glob(f"{name.replace('_', '-')}-*"), key=lambda p: p.stat().st_mtime)
     return result, (runs[-1] if runs else None)
 
 
