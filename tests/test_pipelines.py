@@ -73,21 +73,31 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     # the terminal: a first line, one line per stage with its figures, the log's path
     lines = first.stdout.splitlines()
     assert len(lines) == len(STAGES) + 2, first.stdout
-    stages = ["ExampleGen", "StatisticsGen", "ExampleValidator", "Trainer", "Evaluator"]
-    assert [line.split()[0] for line in lines[1:-1]] == [*stages, "InfraValidator", "Pusher"]
+    in_order = ["ExampleGen", "StatisticsGen", "ExampleValidator", "Trainer"]
+    assert [text.split()[0] for text in lines[1:5]] == in_order
+    assert lines[-2].split()[0] == "Pusher"
+    line = {text.split()[0]: text for text in lines[1:-1]}  # Evaluator, InfraValidator: any order
+    assert sorted(line) == sorted([*in_order, "Evaluator", "InfraValidator", "Pusher"])
     counts = json.loads((run / "examplegen" / "examples" / "metadata.json").read_text())["counts"]
     assert re.search(
         rf"ExampleGen +1,797 examples \({counts['train']:,} train / {counts['eval']:,} eval\)"
         r"  \d+\.\d s$",
-        lines[1],
+        line["ExampleGen"],
     )
-    assert "ExampleValidator  no anomalies" in lines[3]
-    assert re.search(r"Trainer +15 epochs in \d+\.\d s; .*loss \d", lines[4])
+    assert "ExampleValidator  no anomalies" in line["ExampleValidator"]
+    assert re.search(r"Trainer +15 epochs in \d+\.\d s; .*loss \d", line["Trainer"])
+    # the checks in the order the thresholds reach the stage (KFP's Struct: any order)
+    checks = re.fullmatch(r" *Evaluator +(.*), (.*) -> blessed  \d+\.\d s", line["Evaluator"])
+    assert {re.sub(r"\d+\.?\d*", "N", check) for check in checks.groups()} == {
+        "PSNR N >= N ok",
+        "FID N <= Ne+N ok",
+    }
     assert re.search(
-        r"Evaluator +PSNR \d+\.\d+ >= 13 ok, FID \d+\.?\d* <= 1e\+06 ok -> blessed", lines[5]
+        r"InfraValidator +(\d+) of \1 requests served -> blessed", line["InfraValidator"]
     )
-    assert re.search(r"InfraValidator +(\d+) of \1 requests served -> blessed", lines[6])
-    assert re.search(rf"Pusher +pushed version 1: {re.escape(str(version))}  \d+\.\d s$", lines[7])
+    assert re.search(
+        rf"Pusher +pushed version 1: {re.escape(str(version))}  \d+\.\d s$", line["Pusher"]
+    )
     # nothing of kfp.local's reaches the terminal: it is all in the run's log
     for noise in ("executor_input", "KFP Executor", "Executing task", '"uri"', "{"):
         assert noise not in first.stdout and noise not in first.stderr
@@ -166,13 +176,16 @@ def test_pushes_a_blessed_model_and_refuses_a_worse_one(tmp_path):
     # a re-run: its Trainer resumes the finished checkpoint (in another process than the
     # first run's), the Evaluator blesses the same metrics, and the Pusher pushes nothing
     third = tmp_path / "root3" / "vae-digits-again"
+    key = json.loads((run / "trainer" / "model" / "training.json").read_text())["config"]
     summary = trainer(
         examples,
         third / "trainer" / "model",
         model="vae",
         epochs=15,
-        batch_size=32,
-        hparams={"latent_dim": 8, "architecture": "dense", "learning_rate": 0.003},
+        batch_size=key["batch_size"],
+        hparams=key["hparams"],  # as KFP passed them: latent_dim 8.0
+        seed=key["seed"],
+        runtime=key["runtime"],
         checkpoint_root=tmp_path / "checkpoints",
     )
     assert summary["stopped_by"] == "already_trained"
