@@ -234,3 +234,13 @@ def test_cli_refuses_options_of_another_format_before_loading(tmp_path, capsys, 
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "g").exists()
+
+
+def test_without_ai_edge_litert_tensorflows_deprecated_interpreter_is_used(monkeypatch):
+    import tensorflow as tf
+
+    from tfgen.export import litert
+
+    assert litert.interpreter_class().__module__.startswith("ai_edge_litert")
+    monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
+    assert litert.interpreter_class() is tf.lite.Interpreter

@@ -35,6 +35,7 @@ from tfgen.export.saved_model import (
     model_lock,
     publish,
 )
+from tfgen.models.base import ServableMixin
 from tfgen.ops.serving import check_model_name
 
 FORMATS = {"litert": litert.FILE, "onnx": onnx.FILE}
@@ -53,8 +54,6 @@ def device_function(model, batch=None):
         InputError: a model with neither a generator nor a decoder (a classifier), or a bad
             batch.
     """
-    from tfgen.models.base import ServableMixin  # tfgen.models imports tfgen.export
-
     _check_batch(batch)
     if not isinstance(model, ServableMixin) or not (model.can_sample or model.can_encode):
         raise InputError(

@@ -18,8 +18,6 @@ import warnings
 import keras
 import tensorflow as tf
 
-from tfgen.errors import InputError
-
 FILE = "model.tflite"
 
 
@@ -33,7 +31,8 @@ def to_litert(signature, fn, specs, resources):
         resources: the Keras models whose variables `fn` reads (frozen into the file).
 
     Raises:
-        InputError: the function needs an op LiteRT has no built-in kernel for.
+        ConverterError: `fn` needs an op LiteRT has no built-in kernel for (the error lists
+            them).
     """
     archive = keras.export.ExportArchive()
     for resource in resources:
@@ -43,14 +42,7 @@ def to_litert(signature, fn, specs, resources):
         archive.write_out(saved_model, verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved_model, [signature])
         converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
-        try:
-            return converter.convert()
-        except Exception as e:  # the converter raises ConverterError with the op list
-            if "TFLITE_BUILTINS" not in str(e) and "not supported" not in str(e):
-                raise
-            raise InputError(
-                f"the {signature} function needs ops LiteRT has no built-in kernel for: {e}"
-            ) from e
+        return converter.convert()
 
 
 def interpreter_class():
