@@ -12,7 +12,7 @@ from tests.conftest import run_python
 from tests.export.test_serving_limits import _tiny
 from tfgen.cli import main
 from tfgen.errors import InputError
-from tfgen.export import METADATA_FILE, devices, export_for_devices
+from tfgen.export import METADATA_FILE, devices, export_for_devices, export_model, format_of
 from tfgen.models import MODELS
 
 # Runs in a fresh interpreter with the device runtimes only: what an app on a device has.
@@ -170,7 +170,15 @@ def test_a_name_keeps_one_format(tmp_path):
     (tmp_path / "gan" / "1" / "saved_model.pb").write_bytes(b"")
     with pytest.raises(InputError, match=r"holds saved_model versions.*\(e\.g\. gan_litert\)"):
         export_for_devices(_tiny("dcgan"), "gan", base=tmp_path, format="litert")
-    assert devices.format_of(tmp_path / "gan" / "1") == "saved_model"
+    assert format_of(tmp_path / "gan" / "1") == "saved_model"
+
+
+def test_a_savedmodel_export_refuses_a_name_of_litert_versions(tmp_path):
+    (tmp_path / "gan" / "1").mkdir(parents=True)
+    (tmp_path / "gan" / "1" / "model.tflite").write_bytes(b"")
+    with pytest.raises(InputError, match=r"holds litert versions.*\(e\.g\. gan_saved_model\)"):
+        export_model(_tiny("dcgan"), "gan", base=tmp_path)
+    assert sorted(p.name for p in (tmp_path / "gan").iterdir()) == [".tfgen.lock", "1"]
 
 
 def test_a_classifier_has_nothing_to_export_for_devices(tmp_path):

@@ -6,7 +6,7 @@ import argparse
 from tfgen.cli.arguments import positive_int
 
 DEFAULT_MAX_BATCH = 1024  # tfgen.export.DEFAULT_MAX_BATCH; not imported: --help stays instant
-FORMATS = ("saved_model", "litert", "onnx")  # tfgen.export.DEVICE_FORMATS and the SavedModel
+FORMATS = ("saved_model", "litert", "onnx")  # the SavedModel and tfgen.export.DEVICE_FILES
 
 
 def add_parser(verbs):
@@ -84,7 +84,7 @@ def run(args):
         )
         print(f"exported {args.model} to {path}\ninspect: saved_model_cli show --dir {path} --all")
         return
-    from tfgen.export import DEVICE_FORMATS, export_for_devices
+    from tfgen.export import DEVICE_FILES, export_for_devices
 
     path = export_for_devices(
         model,
@@ -94,7 +94,7 @@ def run(args):
         batch=args.batch,
         run=run_state_of(args.model),
     )
-    print(f"exported {args.model} to {path / DEVICE_FORMATS[args.format]}")
+    print(f"exported {args.model} to {path / DEVICE_FILES[args.format]}")
 
 
 def _check_options_of_format(args):

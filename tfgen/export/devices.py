@@ -29,8 +29,10 @@ import tfgen
 from tfgen.errors import InputError
 from tfgen.export import litert, onnx
 from tfgen.export.saved_model import (
+    DEVICE_FILES,
     METADATA_FILE,
     STAGING_PREFIX,
+    check_one_format,
     make_readable,
     model_lock,
     publish,
@@ -38,7 +40,6 @@ from tfgen.export.saved_model import (
 from tfgen.models.base import ServableMixin
 from tfgen.ops.serving import check_model_name
 
-FORMATS = {"litert": litert.FILE, "onnx": onnx.FILE}
 ATOL = 1e-4  # float32 kernels of another runtime, against TensorFlow's
 _PROBE_ROWS = 3  # rows of the verification request when the batch is dynamic
 
@@ -98,19 +99,21 @@ def export_for_devices(model, name, base="saved_models", format="litert", batch=
         path = export_for_devices(gan, "dcgan_litert")  # saved_models/dcgan_litert/1/model.tflite
     """
     check_model_name(name)
-    if format not in FORMATS:
-        raise InputError(f"format must be one of {sorted(FORMATS)}. Received: format={format!r}")
+    if format not in DEVICE_FILES:
+        raise InputError(
+            f"format must be one of {sorted(DEVICE_FILES)}. Received: format={format!r}"
+        )
     signature, fn, specs, resources = device_function(model, batch)
     model_dir = Path(base) / name
-    _check_same_format(model_dir, format)  # before converting; again under the lock
+    check_one_format(model_dir, format)  # before converting; again under the lock
     content = _convert(format, signature, fn, specs, resources)
     probe = _probe_request(model, specs)
     error = _max_error(fn, probe, _run(format, content, signature, probe))
     with model_lock(model_dir):
-        _check_same_format(model_dir, format)
+        check_one_format(model_dir, format)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_dir))
         try:
-            (staging / FORMATS[format]).write_bytes(content)
+            (staging / DEVICE_FILES[format]).write_bytes(content)
             metadata = _metadata(model, format, signature, specs, batch, error, run)
             (staging / METADATA_FILE).parent.mkdir(parents=True)
             (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
@@ -121,32 +124,9 @@ def export_for_devices(model, name, base="saved_models", format="litert", batch=
                 shutil.rmtree(staging)
 
 
-def format_of(version_dir):
-    """'saved_model', 'litert' or 'onnx': what a version folder holds (None if unknown)."""
-    version_dir = Path(version_dir)
-    if (version_dir / "saved_model.pb").exists():
-        return "saved_model"
-    return next((f for f, file in FORMATS.items() if (version_dir / file).exists()), None)
-
-
 def _check_batch(batch):
     if batch is not None and (isinstance(batch, bool) or not isinstance(batch, int) or batch < 1):
         raise InputError(f"batch must be None or a positive integer. Received: batch={batch!r}")
-
-
-def _check_same_format(model_dir, format):
-    """One name, one format: a reader of `<base>/<name>` (TF Serving, a Pusher, an app) loads
-    its newest version and must find the format it expects."""
-    if not model_dir.is_dir():
-        return
-    versions = [p for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
-    other = {format_of(p) for p in versions} - {format, None}
-    if other:
-        raise InputError(
-            f"{model_dir} holds {sorted(other)[0]} versions and a name holds one format: "
-            f"export format={format!r} under another name (e.g. {model_dir.name}_{format}). "
-            f"Received: name={model_dir.name!r}"
-        )
 
 
 def _convert(format, signature, fn, specs, resources):
@@ -194,7 +174,7 @@ def _metadata(model, format, signature, specs, batch, error, run):
         "tfgen_version": tfgen.__version__,
         "tensorflow_version": tf.__version__,
         "format": format,
-        "file": FORMATS[format],
+        "file": DEVICE_FILES[format],
         "model_class": type(model).__name__,
         "signature": signature,
         "inputs": {
