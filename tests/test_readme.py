@@ -8,7 +8,12 @@ from pathlib import Path
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 # commands shown for another machine (a cluster, a cloud runner), not for this checkout
-ELSEWHERE = ("TF_CONFIG=", "--runner DataflowRunner", "--runner FlinkRunner", "--runner SparkRunner")
+ELSEWHERE = (
+    "TF_CONFIG=",
+    "--runner DataflowRunner",
+    "--runner FlinkRunner",
+    "--runner SparkRunner",
+)
 SHELL_VARIABLES = {"PWD", "HOME"}
 
 
