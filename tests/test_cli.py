@@ -454,9 +454,7 @@ def test_json_config_and_missing_run_options(tmp_path, capsys):
         ),
     ],
 )
-def test_list_options_check_every_item_and_exit_2(
-    argv, option, bad, capsys, tmp_path, monkeypatch
-):
+def test_list_options_check_every_item_and_exit_2(argv, option, bad, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_keras_archive(tmp_path / "m.keras", {})  # --model is checked first: a zip passes
     assert tfgen(*argv) == 2
