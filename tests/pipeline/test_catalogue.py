@@ -42,3 +42,25 @@ def test_check_overrides_refuses_a_key_below_a_value():
         configs.check_overrides("vae_digits", {"trainer.epochs.x": 1})
     with pytest.raises(KeyError):
         configs.check_overrides("no_such_pipeline", {})
+
+
+def test_the_lazy_face_keeps_each_stage_function_after_its_module_is_imported():
+    """`from tfgen.pipeline import pusher` is the function, as with the eager face, even when
+    `tfgen.pipeline.pusher` the module was imported first (a sibling stage imports it)."""
+    import importlib.util
+    import types
+
+    import tfgen.pipeline
+
+    for name in tfgen.pipeline.__all__:
+        if importlib.util.find_spec(f"tfgen.pipeline.{name}") is not None:
+            importlib.import_module(f"tfgen.pipeline.{name}")
+        exported = getattr(tfgen.pipeline, name)
+        assert not isinstance(exported, types.ModuleType), name
+    from tfgen.pipeline import evaluator, pusher, trainer
+
+    assert [f.__module__ for f in (evaluator, pusher, trainer)] == [
+        "tfgen.pipeline.evaluator",
+        "tfgen.pipeline.pusher",
+        "tfgen.pipeline.trainer",
+    ]

@@ -4,7 +4,8 @@ InfraValidator -> Pusher. The Kubeflow Pipelines components (`components.py`) wr
 `configs/` holds the ready pipelines.
 
 The names below load on first use (lazy_loader): the stages import TensorFlow and Beam, and
-`tfgen pipeline list` reads only `configs/`."""
+`tfgen pipeline list` reads only `configs/`. A name stays the function even once the module
+of the same name is imported directly (lazy_loader >= 0.6 guards it), as with eager imports."""
 
 import lazy_loader
 
