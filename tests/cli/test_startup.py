@@ -260,3 +260,36 @@ def test_the_console_script_is_python_m_tfgen_cli():
     )
     assert result.returncode == 0 and result.stdout.startswith("tfgen ")
     assert result.stderr == ""  # no runpy warning
+
+
+@pytest.mark.parametrize(
+    "source, accepted",
+    [
+        ("digits", True),
+        ("fashion_mnist:test", True),  # its split is tfgen.data's to check
+        ("tfds:cifar10:train", True),
+        ("idx", True),
+        ("idx:test", True),
+        ("a.tfrecord", True),
+        ("*.tfrecord", True),
+        ("*.tfrec", False),  # a glob matching nothing
+        ("idxx", False),
+        ("nope:test", False),
+        ("", False),
+    ],
+)
+def test_data_source_refuses_only_what_surely_does_not_exist(
+    source, accepted, tmp_path, monkeypatch
+):
+    import argparse
+
+    from tfgen.cli.arguments import data_source
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "idx").mkdir()
+    (tmp_path / "a.tfrecord").write_bytes(b"")
+    if accepted:
+        assert data_source(source) == source
+    else:
+        with pytest.raises(argparse.ArgumentTypeError, match="data source not found"):
+            data_source(source)

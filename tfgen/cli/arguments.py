@@ -216,7 +216,7 @@ def data_source(text):
     does not exist is refused; `tfgen.data` checks the rest when it reads it."""
     path = Path(text).expanduser()
     folder = Path(text.rpartition(":")[0]).expanduser() if ":" in text else None
-    if (
+    if text and (
         text.partition(":")[0] in _NAMED_SOURCES
         or text.startswith("tfds:")
         or path.exists()
