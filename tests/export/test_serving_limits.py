@@ -3,6 +3,7 @@ bounded before any model computation, checked in a fresh process that does not i
 
 import json
 import threading
+import zipfile
 
 import numpy as np
 import pytest
@@ -109,6 +110,7 @@ def test_bad_names_are_refused(name):
 
 def test_cli_export_refuses_a_bad_name_or_max_batch_and_creates_nothing(tmp_path, capsys):
     base = tmp_path / "models"
+    zipfile.ZipFile(tmp_path / "m.keras", "w").close()  # passes --model's checks, made first
     for args in (["--name", "evil\n"], ["--name", "ok", "--max-batch", "0"]):
         with pytest.raises(SystemExit) as exit_:
             main(["export", "--model", str(tmp_path / "m.keras"), "--base", str(base), *args])

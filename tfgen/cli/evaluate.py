@@ -1,6 +1,14 @@
 """`tfgen evaluate --model PATH --data SOURCE --json report.json [...]`"""
 
-from tfgen.cli.arguments import add_data_arguments, class_list, positive_int, truncation
+from tfgen.cli.arguments import (
+    add_data_arguments,
+    class_list,
+    model_file,
+    output_file,
+    positive_int,
+    quantile,
+    truncation,
+)
 
 
 def add_parser(verbs):
@@ -13,14 +21,22 @@ def add_parser(verbs):
             "trained on, the run's held-out split is scored."
         ),
     )
-    p.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
+    p.add_argument(
+        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
+    )
     add_data_arguments(
         p,
         required=False,
         help="what to score (default: the test split of the model's training data when it has "
         "one, e.g. fashion_mnist -> fashion_mnist:test; else that data's held-out split)",
     )
-    p.add_argument("--json", required=True, metavar="FILE", help="the JSON report to write")
+    p.add_argument(
+        "--json",
+        required=True,
+        type=output_file(".json"),
+        metavar="FILE",
+        help="the JSON report to write",
+    )
     p.add_argument(
         "--anomaly-classes",
         type=class_list,
@@ -48,7 +64,7 @@ def add_parser(verbs):
     )
     p.add_argument(
         "--threshold-quantile",
-        type=float,
+        type=quantile,
         default=0.95,
         help="anomaly threshold: this quantile of normal validation scores (default 0.95)",
     )
@@ -92,6 +108,8 @@ def add_parser(verbs):
 
 def run(args):
     from tfgen.cli.arguments import data_options
+
+    noise = parse_noise(args.noise)  # before TensorFlow loads
     from tfgen.evaluation import evaluate
 
     report = evaluate(
@@ -103,7 +121,7 @@ def run(args):
         error_window=args.error_window,
         iwae_samples=args.iwae_samples,
         threshold_quantile=args.threshold_quantile,
-        noise=parse_noise(args.noise),
+        noise=noise,
         held_out=not args.all_data,
         max_examples=args.max_images,
         features=args.features,
@@ -145,9 +163,9 @@ def _figures(section, names):
 
 
 def parse_noise(text):
+    from tfgen.config import CorruptionOptions
+    from tfgen.config.options import NOISES
     from tfgen.errors import InputError
-    from tfgen.models.autoencoder import NOISES
-    from tfgen.models.autoencoder.corruption import check_noise
 
     if text is None:
         return None
@@ -159,5 +177,5 @@ def parse_noise(text):
             f"--noise expects KIND:LEVEL with KIND in {NOISES}, e.g. gaussian:0.5. "
             f"Received: {text!r}"
         ) from None
-    check_noise(kind, level)
+    CorruptionOptions(noise=kind, noise_level=level)  # refuses a bad kind or level
     return kind, level

@@ -3,7 +3,7 @@
 
 import argparse
 
-from tfgen.cli.arguments import positive_int
+from tfgen.cli.arguments import model_file, output_folder, positive_int
 
 DEFAULT_MAX_BATCH = 1024  # tfgen.export.DEFAULT_MAX_BATCH; not imported: --help stays instant
 FORMATS = ("saved_model", "litert", "onnx")  # the SavedModel and tfgen.export.DEVICE_FILES
@@ -17,14 +17,18 @@ def add_parser(verbs):
         "with --format litert or onnx, the generator (or decoder) alone as model.tflite or "
         "model.onnx in that folder.",
     )
-    p.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
+    p.add_argument(
+        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
+    )
     p.add_argument(
         "--name",
         required=True,
         type=_model_name,
         help="the served model's name: letters, digits, '_', '-' and '.', first a letter or digit",
     )
-    p.add_argument("--base", default="saved_models", help="default: saved_models")
+    p.add_argument(
+        "--base", type=output_folder, default="saved_models", help="default: saved_models"
+    )
     p.add_argument(
         "--format",
         choices=FORMATS,
@@ -57,7 +61,7 @@ def add_parser(verbs):
 
 def _model_name(text):
     from tfgen.errors import InputError
-    from tfgen.ops.serving import check_model_name
+    from tfgen.utils.names import check_model_name
 
     try:
         return check_model_name(text)

@@ -1,9 +1,15 @@
 """`tfgen latent {interpolate,arithmetic,attribute,traverse,grid,scatter} ...`: latent-space
 pictures of an autoencoder or VAE, each written as one PNG."""
 
-import numpy as np
-
-from tfgen.cli.arguments import SOURCE_HELP, float_list, index_list, positive_int
+from tfgen.cli.arguments import (
+    SOURCE_HELP,
+    data_source,
+    float_list,
+    index_list,
+    model_file,
+    output_file,
+    positive_int,
+)
 
 
 def add_parser(verbs):
@@ -15,14 +21,20 @@ def add_parser(verbs):
     tools = p.add_subparsers(dest="tool", required=True, metavar="TOOL")
     for name, add, run, help_text in TOOLS:
         tool = tools.add_parser(name, help=help_text, description=help_text)
-        tool.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
-        tool.add_argument("--out", required=True, metavar="PNG", help="output PNG file")
+        tool.add_argument(
+            "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
+        )
+        tool.add_argument(
+            "--out", required=True, type=output_file(".png"), metavar="PNG", help="output PNG file"
+        )
         add(tool)
         tool.set_defaults(run=run)
 
 
 def _data(tool, required=True):
-    tool.add_argument("--data", required=required, metavar="SOURCE", help=SOURCE_HELP)
+    tool.add_argument(
+        "--data", type=data_source, required=required, metavar="SOURCE", help=SOURCE_HELP
+    )
 
 
 def _add_interpolate(tool):
@@ -53,6 +65,8 @@ def _add_arithmetic(tool):
 
 
 def _arithmetic(args):
+    import numpy as np
+
     from tfgen.tools import latent
 
     model, images, _ = _load(args)
@@ -110,6 +124,8 @@ def _add_traverse(tool):
 
 
 def _traverse(args):
+    import numpy as np
+
     from tfgen.tools import latent
 
     model, images, _ = _load(args)

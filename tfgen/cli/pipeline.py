@@ -5,6 +5,8 @@ import json
 import re
 from pathlib import Path
 
+from tfgen.cli.arguments import output_file
+
 
 def add_parser(verbs):
     p = verbs.add_parser(
@@ -55,21 +57,27 @@ def add_parser(verbs):
         help="where kfp.local writes each stage's artifacts",
     )
     run.set_defaults(run=_run)
-    compile_.add_argument("--out", required=True, metavar="YAML", help="the file to write")
+    compile_.add_argument(
+        "--out",
+        required=True,
+        type=output_file(".yaml", ".yml", ".json"),
+        metavar="YAML",
+        help="the file to write",
+    )
     compile_.set_defaults(run=_compile)
 
 
 def _list(args):
     for name in _pipelines().PIPELINES:
-        config = _pipelines().load_config(name)
-        print(f"{name}: {config['description']} (serves {config['served_name']})")
+        description, served_name = _pipelines().describe(name)  # no KFP, Beam or TensorFlow
+        print(f"{name}: {description} (serves {served_name})")
 
 
 def _run(args):
     from tfgen.errors import InputError
 
+    config = _config(args)
     local = _local()
-    config = _config(local, args)
     print(f"running {args.name} ({config['name']}) locally; artifacts under {args.pipeline_root}")
     try:
         summary = local.run_locally(config, Path(args.pipeline_root).resolve())
@@ -90,12 +98,14 @@ def _run(args):
 
 
 def _compile(args):
-    local = _local()
-    out = local.compile_to(_config(local, args), Path(args.out))
+    config = _config(args)
+    out = _local().compile_to(config, Path(args.out))
     print(f"wrote {out}: submit it to Kubeflow Pipelines or Vertex AI Pipelines")
 
 
-def _config(local, args):
+def _config(args):
+    """The run's config; the name, --set keys and Beam flags are checked before KFP and
+    TensorFlow load."""
     from tfgen.cli.arguments import parse_assignments
     from tfgen.errors import InputError
 
@@ -104,10 +114,12 @@ def _config(local, args):
             f"unknown pipeline: expected one of {list(_pipelines().PIPELINES)}. "
             f"Received: {args.name!r}"
         )
+    overrides, beam_args = parse_assignments(args.overrides), _beam_args(args)
     try:
-        return local.configure(args.name, parse_assignments(args.overrides), _beam_args(args))
+        _pipelines().check_overrides(args.name, overrides)
+        return _local().configure(args.name, overrides, beam_args)
     except KeyError as e:
-        raise InputError(f"unknown config key {e}") from None
+        raise InputError(f"unknown config key {e.args[0]}") from None
 
 
 def _beam_args(args):

@@ -2,7 +2,7 @@
 
 import time
 
-from tfgen.cli.arguments import positive_int, psi_list, truncation
+from tfgen.cli.arguments import model_file, output_file, positive_int, psi_list, truncation
 
 
 def add_parser(verbs):
@@ -14,9 +14,13 @@ def add_parser(verbs):
             "interpolation strip, or one row per class."
         ),
     )
-    p.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
+    p.add_argument(
+        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
+    )
     p.add_argument("--n", type=positive_int, default=64, help="number of images (default: 64)")
-    p.add_argument("--out", required=True, metavar="PNG", help="output PNG file")
+    p.add_argument(
+        "--out", required=True, type=output_file(".png"), metavar="PNG", help="output PNG file"
+    )
     p.add_argument(
         "--seed",
         type=int,

@@ -10,7 +10,9 @@ import argparse
 from tfgen.cli.arguments import (
     add_data_arguments,
     data_options,
+    data_source,
     fraction,
+    output_folder,
     parse_assignments,
     positive_float,
     positive_int,
@@ -45,7 +47,11 @@ def add_parser(verbs):
     add_data_arguments(p, required=False)
     p.add_argument("--epochs", type=positive_int, help="total epochs")
     p.add_argument("--batch-size", type=positive_int, help=f"default: {DEFAULT_BATCH_SIZE}")
-    p.add_argument("--workdir", help="checkpoint, state and TensorBoard logs (default: runs/MODEL)")
+    p.add_argument(
+        "--workdir",
+        type=output_folder,
+        help="checkpoint, state and TensorBoard logs (default: runs/MODEL)",
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -194,6 +200,7 @@ def run_options(args):
 
     run_file = load_run_file(args.config, model=args.model) if args.config else None
     given = dict(run_file.run) if run_file else {}
+    _check_paths_of(run_file, given)
     flags = {name: getattr(args, name) for name in _FLAGS}
     given.update({k: v for k, v in flags.items() if v is not None})
     given.update(data_options(args))
@@ -208,6 +215,17 @@ def run_options(args):
     run["data_options"] = {k: run.pop(k) for k in _DATA_OPTIONS if k in run}
     run["hparams"] = model_settings(args.model, run_file, parse_assignments(args.hparams))
     return run
+
+
+def _check_paths_of(run_file, given):
+    """The --data and --workdir a config file gives, checked as the flags are (before
+    TensorFlow loads)."""
+    for name, check in (("data", data_source), ("workdir", output_folder)):
+        if name in given and isinstance(given[name], str):
+            try:
+                check(given[name])
+            except argparse.ArgumentTypeError as e:
+                raise InputError(f"{run_file.path}: {name}: {e}") from None
 
 
 def model_settings(model, run_file, assignments):
