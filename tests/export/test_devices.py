@@ -4,6 +4,7 @@ Keras model's images; versions, batch shapes and refusals as documented."""
 
 import json
 import sys
+import zipfile
 
 import numpy as np
 import pytest
@@ -238,9 +239,10 @@ def test_onnx_without_tf2onnx_says_what_to_install(tmp_path, monkeypatch):
     ],
 )
 def test_cli_refuses_options_of_another_format_before_loading(tmp_path, capsys, args, message):
-    missing = tmp_path / "missing.keras"  # never read: the options are refused first
+    model = tmp_path / "m.keras"  # passes --model's parse-time checks; never loaded
+    zipfile.ZipFile(model, "w").close()
     with pytest.raises(SystemExit) as exit_:
-        main(["export", "--model", str(missing), "--name", "g", "--base", str(tmp_path), *args])
+        main(["export", "--model", str(model), "--name", "g", "--base", str(tmp_path), *args])
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "g").exists()
