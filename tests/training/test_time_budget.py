@@ -1,0 +1,164 @@
+"""`max_seconds` stops at a step boundary; the checkpoint records the step, and a resumed run
+finishes the interrupted epoch from the next step, ending where an uninterrupted run ends.
+
+The budget's clock is a fake that advances one second each time it is read, so where a run
+stops is decided by counting steps, never by racing the wall clock."""
+
+import functools
+import json
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import tfgen.training.run as run_module
+from tfgen.callbacks import BudgetSpent, TimeBudget
+from tfgen.runtime import Runtime
+from tfgen.training import RunRecord, read_record, train
+from tfgen.training.record import MID_EPOCH_FORMAT
+
+
+class Ticks:
+    """A clock that reads 0 first and one second more at every later read."""
+
+    def __init__(self):
+        self.now = -1.0
+
+    def __call__(self):
+        self.now += 1.0
+        return self.now
+
+
+class FakeModel:
+    stop_training = False
+
+
+def budget(max_seconds, steps_per_epoch=7, resumed_at=None):
+    callback = TimeBudget(max_seconds, resumed_at=resumed_at, clock=Ticks())
+    callback.set_model(FakeModel())
+    callback.set_params({"epochs": 3, "steps": steps_per_epoch, "verbose": 0})
+    callback.on_train_begin()  # the clock's first read: 0
+    return callback
+
+
+def test_the_budget_stops_after_the_step_that_spent_it_mid_epoch():
+    callback = budget(3)
+    callback.on_epoch_begin(0)
+    callback.on_train_batch_end(0)  # 1 s
+    callback.on_train_batch_end(1)  # 2 s
+    with pytest.raises(BudgetSpent) as raised:
+        callback.on_train_batch_end(2)  # 3 s: spent after the third step
+    assert (raised.value.epoch, raised.value.steps) == (0, 3)
+    assert callback.stopped and not callback.model.stop_training  # fit must not end the epoch
+
+
+def test_at_an_epochs_last_step_or_its_end_the_epoch_finishes():
+    callback = budget(7)
+    callback.on_epoch_begin(0)
+    for batch in range(6):
+        callback.on_train_batch_end(batch)  # 1..6 s
+    callback.on_train_batch_end(6)  # 7 s, and the last of 7 steps: a whole epoch, no raise
+    assert callback.stopped and callback.model.stop_training
+
+    callback = budget(8)
+    callback.on_epoch_begin(0)
+    for batch in range(7):
+        callback.on_train_batch_end(batch)
+    callback.on_epoch_end(0)  # 8 s, e.g. after validation: no further epoch starts
+    assert callback.stopped and callback.model.stop_training
+
+
+def test_steps_trained_before_a_resume_never_stop_it_and_do_not_read_the_clock():
+    callback = budget(1, resumed_at=(2, 4))
+    callback.on_epoch_begin(2)
+    for batch in range(4):  # replayed without training: no clock read, no stop
+        callback.on_train_batch_end(batch)
+    with pytest.raises(BudgetSpent) as raised:
+        callback.on_train_batch_end(4)  # the first step trained in this run, 1 s
+    assert (raised.value.epoch, raised.value.steps) == (2, 5)  # counted within the epoch
+
+
+def test_a_mid_epoch_record_is_refused_by_a_reader_of_format_1_only():
+    """A tfgen that knows only epoch-boundary records would retrain the recorded steps; the
+    format says it must not read it (it asks for an upgrade instead)."""
+    facts = dict(model="ae", data="digits", hparams={}, batch_size=8, seed=0,
+                 validation_split=None, data_options={}, runtime={}, tfgen_version="0")  # fmt: skip
+    record = RunRecord(**facts).after_epoch(2, {"loss": 0.5})
+    assert record.format == 1
+    mid = record.mid_epoch(5, {"loss": [[2.0], [5.0]]})
+    assert (mid.epochs, mid.steps, mid.last_logs) == (2, 5, {"loss": 0.5})
+    assert mid.format == MID_EPOCH_FORMAT == 2
+    assert RunRecord.from_dict(json.loads(json.dumps(mid.to_dict())), "x") == mid
+    assert mid.after_epoch(3, {"loss": 0.4}).format == 1  # the next epoch end: a boundary
+    assert mid.after_epoch(3, {}).steps == 0 and mid.after_epoch(3, {}).metric_state == {}
+
+
+# ---- a real run, stopped twice mid-epoch and resumed -----------------------------------------
+
+GAN = dict(g_widths=[16, 8], d_widths=[8], latent_dim=4, ema_decay=0.9)
+STEPS_PER_EPOCH = 1797 // 256  # 7: digits, batch 256, the last partial batch dropped
+
+
+def train_gan(workdir, epochs, max_seconds=None):
+    return train("dcgan", "digits", epochs=epochs, workdir=workdir, batch_size=256,
+                 hparams=GAN, verbose=0, max_seconds=max_seconds,
+                 runtime=Runtime(deterministic=True))  # fmt: skip
+
+
+def weights(path):
+    return [w.numpy() for w in keras.saving.load_model(path).weights]
+
+
+def epoch_steps(logs, tag):
+    """The steps of `tag` in every TensorBoard event file under `logs`."""
+    steps = []
+    for file in Path(logs).glob("**/events.out.tfevents.*"):
+        for event in tf.compat.v1.train.summary_iterator(str(file)):
+            steps += [event.step for value in event.summary.value if value.tag == tag]
+    return sorted(steps)
+
+
+@pytest.mark.slow
+def test_a_run_stopped_mid_epoch_twice_resumes_to_the_uninterrupted_weights(tmp_path, monkeypatch):
+    """Shuffled digits, a DCGAN with EMA (both optimizers, noise from (seed, step)):
+    stopped 3 steps into epoch 1, then 3 steps into epoch 2, then trained to the end. The
+    weights match an uninterrupted run bit for bit (deterministic ops on CPU), and so do the
+    logged means of the epochs that were interrupted."""
+    whole = train_gan(tmp_path / "whole", epochs=2)
+    assert whole.steps == 0 and whole.record.format == 1
+
+    monkeypatch.setattr(run_module, "TimeBudget", functools.partial(TimeBudget, clock=Ticks()))
+    run = tmp_path / "stopped"
+    first = train_gan(run, epochs=2, max_seconds=3)  # after the 3rd step: 3 clock seconds
+    assert (first.stopped_by, first.epochs, first.steps) == ("max_seconds", 0, 3)
+    assert first.history == {}  # no epoch finished
+    record = read_record(run / "model.keras")
+    assert (record.epochs, record.steps, record.format) == (0, 3, MID_EPOCH_FORMAT)
+    assert record.metric_state["d_loss"][1] == 3 * 256  # a Mean's count: 3 batches
+    assert json.loads((run / "train_state.json").read_text())["steps"] == 3
+    assert epoch_steps(run / "logs", "epoch_d_loss") == []  # the partial epoch is no epoch
+    assert epoch_steps(run / "logs", "health/diversity_ratio") == []
+
+    monkeypatch.setattr(run_module, "TimeBudget", functools.partial(TimeBudget, clock=Ticks()))
+    # the 4 remaining steps of epoch 1 (1-4 s), its end (5 s), then epoch 2's steps (6-8 s)
+    second = train_gan(run, epochs=2, max_seconds=8)
+    assert (second.stopped_by, second.epochs, second.steps) == ("max_seconds", 1, 3)
+    assert second.history == {k: v[:1] for k, v in whole.history.items()}  # epoch 1's means
+
+    monkeypatch.undo()
+    last = train_gan(run, epochs=2)
+    assert (last.stopped_by, last.epochs, last.steps) == (None, 2, 0)
+    assert last.history == {k: v[1:] for k, v in whole.history.items()}
+    assert last.record.format == 1 and last.record.metric_state == {}
+    gan = keras.saving.load_model(run / "model.keras")
+    assert int(gan.g_optimizer.iterations) == 2 * STEPS_PER_EPOCH  # no step twice, none lost
+
+    ours, theirs = weights(run / "model.keras"), weights(tmp_path / "whole" / "model.keras")
+    assert len(ours) == len(theirs) > 20
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+    # one summary per finished epoch, none for the partial ones
+    assert epoch_steps(run / "logs", "epoch_d_loss") == [0, 1]
+    assert epoch_steps(run / "logs", "health/diversity_ratio") == [0, 1]
