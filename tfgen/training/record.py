@@ -5,7 +5,10 @@ to a temporary `.keras` file, appends the record to that zip archive as `tfgen_r
 only then renames the file onto `model.keras` (`tfgen.utils.io.atomic_path`). One rename
 publishes the weights, both optimizers and the epoch count together, so no kill can leave a
 checkpoint of epoch N beside a record of epoch N-1 (which made a resumed run train an epoch
-twice while reporting the requested count). Keras's loader reads the entries it knows by name
+twice while reporting the requested count). A run that `max_seconds` stops mid-epoch is
+committed the same way, its record saying how many steps of the next epoch the weights hold
+(`steps`, with the metric state at that step), so the resumed run trains from the next step
+rather than counting the partial epoch as done. Keras's loader reads the entries it knows by name
 (`config.json`, `metadata.json`, `model.weights.h5`, assets) and ignores others; a test
 reloads such an archive. The record also travels with the file: a copied `model.keras` still
 says which data, split and seed it was trained on.

@@ -1,11 +1,13 @@
 """Training runs: data + model + callbacks + `fit`, resumable from a work folder.
 
 A work folder holds `model.keras` (the latest checkpoint with its run record inside, rewritten
-atomically each epoch; see `tfgen.training.record`), `train_state.json` (a readable copy of the
+atomically each epoch, and at the step where `max_seconds` stops a run mid-epoch; see
+`tfgen.training.record`), `train_state.json` (a readable copy of the
 record), `logs/` for TensorBoard and `.tfgen.lock`. A run holds an exclusive lock on the folder
 for its whole life, so a second run on it stops at once; once it holds the lock it removes the
 temporary files killed runs left. Running `train` again on the same folder resumes from the
-checkpoint up to `epochs`.
+checkpoint up to `epochs`; from a mid-epoch checkpoint it first finishes that epoch from the
+next step (`tfgen.callbacks.ResumeMidEpoch`).
 
 Bad data found while training: a streamed file that fails to decode only when tf.data reads
 it (a corrupt body, another size) is named in an `InputError` (exit status 2 on the command
