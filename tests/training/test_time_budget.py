@@ -162,3 +162,42 @@ def test_a_run_stopped_mid_epoch_twice_resumes_to_the_uninterrupted_weights(tmp_
     # one summary per finished epoch, none for the partial ones
     assert epoch_steps(run / "logs", "epoch_d_loss") == [0, 1]
     assert epoch_steps(run / "logs", "health/diversity_ratio") == [0, 1]
+
+
+AE = {"architecture": "dense", "widths": [16], "code_size": 2}
+
+
+def train_ae(workdir, epochs=2, max_seconds=None):
+    return train("ae", "digits", epochs=epochs, workdir=workdir, batch_size=256, hparams=AE,
+                 verbose=0, max_seconds=max_seconds, early_stopping=3,
+                 runtime=Runtime(deterministic=True))  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_mid_epoch_stop_leaves_early_stoppings_best_epoch_and_validation_alone(
+    tmp_path, monkeypatch
+):
+    """An autoencoder with a validation split and early stopping, stopped 2 steps into epoch
+    2: the best file stays epoch 1's (the checkpoint now holds steps past it, which a resume
+    must not take for the best epoch), and no validation ran on the partial epoch."""
+    whole = train_ae(tmp_path / "whole")
+    monkeypatch.setattr(run_module, "TimeBudget", functools.partial(TimeBudget, clock=Ticks()))
+    run = tmp_path / "stopped"
+    # epoch 1's 7 steps (1-7 s) and its end (8 s), then epoch 2's steps (9, 10 s)
+    first = train_ae(run, max_seconds=10)
+    assert (first.epochs, first.steps) == (1, 2)
+    assert first.history["val_loss"] == whole.history["val_loss"][:1]  # epoch 1's only
+    assert first.record.early_stopping["best_epoch"] == 1
+    best = (run / "best.keras").read_bytes()
+    assert read_record(run / "best.keras").steps == 0
+
+    monkeypatch.undo()
+    # reopening the folder repairs a best file a kill left behind, from a checkpoint at the
+    # best epoch; one 2 steps past it is not that epoch
+    assert train_ae(run, epochs=1).stopped_by == "already_trained"
+    assert (run / "best.keras").read_bytes() == best
+    last = train_ae(run)
+    assert (last.epochs, last.steps) == (2, 0)
+    assert last.history == {k: v[1:] for k, v in whole.history.items()}  # epoch 2, exactly
+    for a, b in zip(weights(run / "model.keras"), weights(tmp_path / "whole" / "model.keras")):
+        np.testing.assert_array_equal(a, b)
