@@ -201,3 +201,32 @@ def test_a_mid_epoch_stop_leaves_early_stoppings_best_epoch_and_validation_alone
     assert last.history == {k: v[1:] for k, v in whole.history.items()}  # epoch 2, exactly
     for a, b in zip(weights(run / "model.keras"), weights(tmp_path / "whole" / "model.keras")):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_a_dataset_of_unknown_length_resumes_mid_epoch_to_the_same_weights(tmp_path, monkeypatch):
+    """A streamed folder with skip_errors (tf.data's `ignore_errors`: the length is unknown,
+    so Keras learns it only when the data runs out, and no epoch's end draws a spare
+    shuffle), stopped 2 steps into epoch 3: the third epoch's shuffle and the rest of it are
+    those of an uninterrupted run."""
+    from tests.data.test_streaming import write_folder
+
+    write_folder(tmp_path / "data", n=16, size=(8, 8), channels=1)
+
+    def train_folder(workdir, max_seconds=None):
+        return train("ae", str(tmp_path / "data"), epochs=3, workdir=workdir, batch_size=4,
+                     hparams=AE, verbose=0, max_seconds=max_seconds, skip_errors=True,
+                     runtime=Runtime(deterministic=True))  # fmt: skip
+
+    whole = train_folder(tmp_path / "whole")
+    monkeypatch.setattr(run_module, "TimeBudget", functools.partial(TimeBudget, clock=Ticks()))
+    run = tmp_path / "stopped"
+    # 15 training images: 4 steps an epoch (1-4 s, 6-9 s) and its end (5 s, 10 s), then 11, 12 s
+    first = train_folder(run, max_seconds=12)
+    assert (first.epochs, first.steps) == (2, 2)
+    monkeypatch.undo()
+    last = train_folder(run)
+    assert (last.epochs, last.steps) == (3, 0)
+    assert last.history == {k: v[2:] for k, v in whole.history.items()}
+    for a, b in zip(weights(run / "model.keras"), weights(tmp_path / "whole" / "model.keras")):
+        np.testing.assert_array_equal(a, b)
