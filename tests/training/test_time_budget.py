@@ -14,7 +14,7 @@ import pytest
 import tensorflow as tf
 
 import tfgen.training.run as run_module
-from tfgen.callbacks import BudgetSpent, TimeBudget
+from tfgen.callbacks import BudgetSpent, ResumeMidEpoch, TimeBudget
 from tfgen.runtime import Runtime
 from tfgen.training import RunRecord, read_record, train
 from tfgen.training.record import MID_EPOCH_FORMAT
@@ -93,6 +93,38 @@ def test_a_mid_epoch_record_is_refused_by_a_reader_of_format_1_only():
     assert RunRecord.from_dict(json.loads(json.dumps(mid.to_dict())), "x") == mid
     assert mid.after_epoch(3, {"loss": 0.4}).format == 1  # the next epoch end: a boundary
     assert mid.after_epoch(3, {}).steps == 0 and mid.after_epoch(3, {}).metric_state == {}
+
+
+class Recorder(keras.Model):
+    """Learns nothing: its step keeps each batch it is given and averages it into `mean`."""
+
+    def __init__(self):
+        super().__init__()
+        self.mean = keras.metrics.Mean("mean")
+        self.trained = []
+
+    def train_step(self, data):
+        self.trained.append(data.numpy().tolist())
+        self.mean.update_state(data)
+        return {"mean": self.mean.result()}
+
+
+def test_resuming_mid_epoch_reads_past_the_trained_batches_and_keeps_the_epochs_mean():
+    model = Recorder()
+    model.compile(run_eagerly=True)
+    batches = tf.data.Dataset.range(8).map(lambda x: tf.cast(x, tf.float32)).batch(2)
+    trained_before = metric_state_after([0.0, 1.0, 2.0, 3.0])  # the stopped run's 2 steps
+    resume = ResumeMidEpoch(0, 2, trained_before)
+    history = model.fit(batches, epochs=2, callbacks=[resume], verbose=0)
+    assert model.trained == [[4, 5], [6, 7], [0, 1], [2, 3], [4, 5], [6, 7]]
+    assert history.history["mean"] == [28 / 8, 28 / 8]  # epoch 1 counts its first 2 steps
+    assert model.train_function is resume._train_function  # fit's own, put back
+
+
+def metric_state_after(values):
+    mean = keras.metrics.Mean("mean")
+    mean.update_state(values)
+    return {"mean": [np.asarray(v).tolist() for v in mean.variables]}
 
 
 # ---- a real run, stopped twice mid-epoch and resumed -----------------------------------------
