@@ -262,3 +262,51 @@ def test_a_dataset_of_unknown_length_resumes_mid_epoch_to_the_same_weights(tmp_p
     assert last.history == {k: v[2:] for k, v in whole.history.items()}
     for a, b in zip(weights(run / "model.keras"), weights(tmp_path / "whole" / "model.keras")):
         np.testing.assert_array_equal(a, b)
+
+
+MIRRORED_STOP_AND_RESUME = """
+import functools
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import tfgen.training.run as run_module
+from tfgen.callbacks import TimeBudget
+from tfgen.models import load_model
+from tfgen.runtime import Runtime
+from tfgen.training import train
+from tests.training.test_time_budget import GAN, Ticks
+
+
+def run(workdir, max_seconds=None):
+    return train("dcgan", "digits", epochs=2, workdir=workdir, batch_size=256, hparams=GAN,
+                 verbose=0, max_seconds=max_seconds, monitor=False,
+                 runtime=Runtime(strategy="mirrored", deterministic=True))
+
+
+run("whole")
+run_module.TimeBudget = functools.partial(TimeBudget, clock=Ticks())
+stopped = run("stopped", max_seconds=10)  # epoch 1 (1-7 s, its end 8 s), 2 steps of epoch 2
+run_module.TimeBudget = TimeBudget
+last = run("stopped")
+a, b = (load_model(f"{d}/model.keras").get_weights() for d in ("whole", "stopped"))
+difference = max(float(np.abs(x - y).max()) for x, y in zip(a, b))
+print(stopped.epochs, stopped.steps, last.epochs, difference)
+"""
+
+
+@pytest.mark.slow
+def test_a_mirrored_run_stopped_mid_epoch_resumes_to_the_uninterrupted_weights(tmp_path):
+    """Two replicas on two logical CPUs (a fresh process): the resumed epoch reads its trained
+    batches from the distributed iterator and restores the replicas' metric state."""
+    from tests.conftest import REPO, run_python
+
+    out = run_python(
+        f"import sys; sys.path.insert(0, {str(REPO)!r})\n" + MIRRORED_STOP_AND_RESUME,
+        cwd=tmp_path,
+    )
+    stopped_epochs, stopped_steps, epochs, difference = out.split()
+    assert (stopped_epochs, stopped_steps, epochs) == ("1", "2", "2")
+    assert float(difference) == 0.0

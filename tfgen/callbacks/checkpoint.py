@@ -18,7 +18,9 @@ class EpochCheckpoint(keras.callbacks.Callback):
     `tfgen train` with the same workdir resumes from exactly there. The derived
     `train_state.json` copy is written afterwards and never trusted over the archive. With an
     early stopper that leaves its best file to the checkpoint (`save_best=False`), an epoch that
-    improved is copied to that file after its commit, never before.
+    improved is copied to that file after its commit, never before. A run that a time budget
+    stops mid-epoch commits once more, at that step (`save_mid_epoch`): the record then says
+    how many steps of the next epoch the weights hold.
 
     Args:
         model_path: the `.keras` file.
