@@ -64,7 +64,8 @@ def add_parser(verbs):
     p.add_argument(
         "--max-seconds",
         type=positive_float,
-        help="stop cleanly after this wall-clock time, saving the model",
+        help="stop at the first step after this wall-clock time, saving the model; the same "
+        "command resumes from that step",
     )
     p.add_argument(
         "--early-stopping",
@@ -153,11 +154,17 @@ def run(args):
         )
     else:
         note = {
-            "max_seconds": " (stopped by --max-seconds)",
+            "max_seconds": " (stopped by --max-seconds; the same command resumes from there)",
             "early_stopping": " (stopped early: the validation loss stopped improving; the "
             f"model holds the best epoch's weights, also in {result.paths.best})",
         }.get(result.stopped_by, "")
-        print(f"trained {args.model} to epoch {result.epochs} in {result.seconds:.1f} s{note}")
+        partial = (
+            f" and {result.steps} step(s) of epoch {result.epochs + 1}" if result.steps else ""
+        )
+        print(
+            f"trained {args.model} to epoch {result.epochs}{partial} in {result.seconds:.1f} s"
+            f"{note}"
+        )
     print(f"model: {result.paths.model}\nTensorBoard: tensorboard --logdir {result.paths.logs}")
 
 
