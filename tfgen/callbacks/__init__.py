@@ -1,6 +1,7 @@
 """Keras callbacks tfgen adds to `fit`."""
 
 from tfgen.callbacks.checkpoint import EpochCheckpoint
+from tfgen.callbacks.dashboards import HParamsSummary, ScalarsLayout
 from tfgen.callbacks.early_stopping import EarlyStopping
 from tfgen.callbacks.guards import NaNGuard, TimeBudget, TrainingDiverged
 from tfgen.callbacks.health import TrainingHealthMonitor, TrainingHealthWarning
@@ -10,9 +11,11 @@ from tfgen.callbacks.projector import LatentProjector
 __all__ = [
     "EarlyStopping",
     "EpochCheckpoint",
+    "HParamsSummary",
     "ImageSummaries",
     "LatentProjector",
     "NaNGuard",
+    "ScalarsLayout",
     "TimeBudget",
     "TrainingDiverged",
     "TrainingHealthMonitor",
