@@ -104,7 +104,6 @@ def board(vae_run):
     return Board(vae_run[1] / "logs")  # the folder `tfgen train` tells you to open
 
 
-
 def test_one_run_per_split_with_the_images_of_the_preview_split(board):
     assert board.get("/runs") == ["train", "validation"]
     assert {"scalars", "images", "hparams", "custom_scalars"} <= board.active_plugins()
