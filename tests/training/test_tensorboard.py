@@ -53,10 +53,7 @@ class Board:
         """The response body of `route` (JSON decoded, or bytes) for `query`, or for a POSTed
         JSON `body` as the HParams dashboard sends."""
         url = f"/data{route}?{urllib.parse.urlencode(query)}"
-        if body is None:
-            response = self.client.get(url)
-        else:
-            response = self.client.post(url, json=body)
+        response = self.client.get(url) if body is None else self.client.post(url, json=body)
         assert response.status_code == 200, (route, response.get_data(as_text=True))
         data = response.get_data()
         is_json = response.mimetype == "application/json"
