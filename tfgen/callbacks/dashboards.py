@@ -23,8 +23,10 @@ class HParamsSummary(keras.callbacks.Callback):
     when training ends it writes the last epoch's logs as `final/<name>` scalars at that
     epoch's step (`final/val_loss` included, so the held-out figures sit beside the
     settings). A resumed run writes both again: the table shows the figures of the last
-    epoch trained. TensorBoard infers the table's columns from every session under its
-    logdir, so runs of different models share one table.
+    epoch trained. The session is the `train` run itself (one at the logs folder would add a
+    `.` run). No experiment config is written: TensorBoard infers the table's columns from
+    every session under its logdir, so runs of different models share one table (with a
+    config, the first one found would name the columns of all).
 
     Args:
         log_dir: the training run's folder (`<logs>/train`).
