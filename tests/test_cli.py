@@ -58,9 +58,29 @@ def test_train_writes_checkpoint_state_and_tensorboard_logs(trained_gan):
     scalars = event_tags(trained_gan / "logs" / "train")
     for tag in ("epoch_d_loss", "epoch_g_loss", "epoch_d_real_acc", "epoch_d_fake_acc"):
         assert scalars[tag] == [0, 1], tag
-    assert event_tags(trained_gan / "logs" / "images")["samples"] == [0, 1]
+    assert scalars["samples"] == [0, 1]  # images and health signals share the train run
     # the health monitor runs by default for GANs
-    assert event_tags(trained_gan / "logs" / "health")["health/diversity_ratio"] == [0, 1]
+    assert scalars["health/diversity_ratio"] == [0, 1]
+
+
+@pytest.mark.xdist_group("cli_trained_gan")
+def test_tensorboard_shows_one_run_and_d_and_g_losses_in_one_chart(trained_gan):
+    from tests.training.test_tensorboard import Board
+
+    board = Board(trained_gan / "logs")  # what `tfgen train` prints to open
+    assert board.get("/runs") == ["train"]
+    assert set(board.get("/plugin/images/tags")["train"]) == {"samples"}
+    [losses, accuracies] = board.get("/plugin/custom_scalars/layout")["category"]
+    assert losses["chart"][0]["title"] == "d_loss and g_loss"
+    [regex] = losses["chart"][0]["multiline"]["tag"]
+    lines = board.get("/plugin/custom_scalars/scalars", run="train", tag=regex)
+    assert set(lines["tag_to_events"]) == {"epoch_d_loss", "epoch_g_loss"}
+    assert accuracies["chart"][0]["title"] == "d_fake_acc and d_real_acc"
+    [group] = board.session_groups()  # HPARAMS: the settings and the final losses
+    assert group["hparams"]["model"] == "dcgan" and group["hparams"]["g_widths"] == "[32, 16, 8]"
+    state = json.loads((trained_gan / "train_state.json").read_text())
+    final = {m["name"]["tag"]: m["value"] for m in group["metricValues"]}
+    assert final["final/g_loss"] == pytest.approx(state["last_logs"]["g_loss"], rel=1e-6)
 
 
 @pytest.mark.xdist_group("cli_trained_gan")
@@ -120,7 +140,7 @@ def test_rerun_resumes_then_has_nothing_to_do(tmp_path, capsys):
     assert int(gan.g_optimizer.iterations) == 2 * (1797 // 64)  # both epochs, one model
     assert tfgen(*args, "--epochs", 2) == 0
     assert "nothing to do" in capsys.readouterr().out
-    assert event_tags(workdir / "logs" / "images")["samples"] == [0, 1]
+    assert event_tags(workdir / "logs" / "train")["samples"] == [0, 1]
 
 
 def test_max_seconds_stops_cleanly_with_model_saved(tmp_path, capsys):
@@ -175,7 +195,8 @@ def test_vae_logs_validation_and_reconstructions(tmp_path):
     )
     assert event_tags(workdir / "logs" / "validation")["epoch_loss"] == [0, 1]
     assert "epoch_kl_loss" in event_tags(workdir / "logs" / "train")
-    assert event_tags(workdir / "logs" / "images")["reconstructions"] == [0, 1]
+    # the reconstructions are of the held-out preview batch
+    assert event_tags(workdir / "logs" / "validation")["reconstructions"] == [0, 1]
 
 
 @pytest.mark.parametrize(

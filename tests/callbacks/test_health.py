@@ -54,7 +54,7 @@ def test_warns_once_when_the_generator_collapses(monitored, tmp_path):
         warnings.simplefilter("error")  # a second warning would raise
         monitor.on_epoch_end(2, {"d_real_acc": 0.6, "d_fake_acc": 0.6})
     monitor.on_train_end()
-    tags = event_tags(tmp_path / "health")
+    tags = event_tags(tmp_path)  # the run folder it was given
     assert tags["health/diversity_ratio"] == [0, 1, 2]
     assert tags["health/class_entropy"] == [0, 1, 2]
 

@@ -1,6 +1,7 @@
 """Keras callbacks tfgen adds to `fit`."""
 
 from tfgen.callbacks.checkpoint import EpochCheckpoint, ResumeMidEpoch
+from tfgen.callbacks.dashboards import HParamsSummary, ScalarsLayout
 from tfgen.callbacks.early_stopping import EarlyStopping
 from tfgen.callbacks.guards import BudgetSpent, NaNGuard, TimeBudget, TrainingDiverged
 from tfgen.callbacks.health import TrainingHealthMonitor, TrainingHealthWarning
@@ -11,10 +12,12 @@ __all__ = [
     "BudgetSpent",
     "EarlyStopping",
     "EpochCheckpoint",
+    "HParamsSummary",
     "ImageSummaries",
     "LatentProjector",
     "NaNGuard",
     "ResumeMidEpoch",
+    "ScalarsLayout",
     "TimeBudget",
     "TrainingDiverged",
     "TrainingHealthMonitor",

@@ -21,8 +21,8 @@ class TrainingHealthWarning(UserWarning):
 class TrainingHealthMonitor(keras.callbacks.Callback):
     """Mode-collapse and balance signals, each epoch, on a fixed batch of z.
 
-    Written under `<log_dir>/health` (D's real/fake accuracy and gradient norms are the model's
-    own metrics, under `train`):
+    Written as `health/*` scalars into `log_dir`, the training run's folder (`logs/train`),
+    beside the model's own metrics such as D's real/fake accuracy and gradient norms:
     - `diversity_ratio`: mean pairwise distance of the samples over that of real images
       (about 1 when G covers the data's variety; near 0 when it maps many z to one image).
     - `class_entropy` (labelled data): entropy of the class histogram a classifier predicts for
@@ -33,7 +33,7 @@ class TrainingHealthMonitor(keras.callbacks.Callback):
     training through `NaNGuard`.
 
     Args:
-        log_dir: the TensorBoard log folder.
+        log_dir: the TensorBoard run folder (`<logs>/train`).
         real_images: real images in the model's pixel range (a few hundred suffice).
         real_labels: their labels, or None; with labels a logistic-regression classifier is
             fitted on them for `class_entropy`.
@@ -59,7 +59,7 @@ class TrainingHealthMonitor(keras.callbacks.Callback):
         self._writer = None
 
     def on_train_begin(self, logs=None):
-        self._writer = tf.summary.create_file_writer(f"{self.log_dir}/health")
+        self._writer = tf.summary.create_file_writer(self.log_dir)
         low, high = self.model.pixel_range
         self._real01 = (self.real - low) / (high - low)
         self._real_distance = mean_pairwise_distance(self._real01[: self.n])

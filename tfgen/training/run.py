@@ -34,10 +34,12 @@ from tfgen.callbacks import (
     BudgetSpent,
     EarlyStopping,
     EpochCheckpoint,
+    HParamsSummary,
     ImageSummaries,
     LatentProjector,
     NaNGuard,
     ResumeMidEpoch,
+    ScalarsLayout,
     TimeBudget,
     TrainingDiverged,
     TrainingHealthMonitor,
@@ -58,6 +60,7 @@ from tfgen.training.record import STATE_COPY, RunRecord, read_record
 from tfgen.utils.io import locked_folder, remove_stale_temporaries
 
 DEFAULT = "default"
+TRAIN_RUN, VALIDATION_RUN = "train", "validation"  # the run folders Keras's TensorBoard writes
 
 
 @dataclass(frozen=True)
@@ -346,16 +349,47 @@ def _callbacks(model, paths, preview, budget, stopper, record, skipped, monitor,
         *([budget] if budget else []),
     ]
     if chief:
-        callbacks += [
-            keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
-            ImageSummaries(paths.logs, batch=images),
-        ]
-    if chief and model.can_encode:
-        callbacks.append(LatentProjector(paths.logs, images, labels))
+        callbacks += _tensorboard_callbacks(model, paths, preview, record)
     if monitor and model.can_discriminate and model.can_sample:
-        callbacks.append(TrainingHealthMonitor(paths.logs, images, labels))
+        callbacks.append(TrainingHealthMonitor(paths.logs / TRAIN_RUN, images, labels))
     checkpoint = EpochCheckpoint(paths.model, paths.state, record, stopper, skipped)
     return [*callbacks, *([stopper] if stopper else []), checkpoint]  # last: see `_train_in`
+
+
+def _tensorboard_callbacks(model, paths, preview, record):
+    """Keras's TensorBoard and tfgen's views, all in Keras's run folders so that
+    `tensorboard --logdir <workdir>/logs` shows one run per split: `train` (scalars, a GAN's
+    samples, the health signals, the settings and final metrics, the loss charts) and, with
+    a validation split, `validation` (its scalars; an autoencoder's reconstructions and
+    latent codes of the held-out preview batch)."""
+    images, labels = preview
+    train_run = paths.logs / TRAIN_RUN
+    # the preview batch comes from the validation split when there is one; a GAN's samples
+    # come from fixed seeds, so they belong to training whatever the batch
+    shows_batch = model.can_encode or model.can_classify
+    preview_run = paths.logs / (VALIDATION_RUN if record.validation_split else TRAIN_RUN)
+    callbacks = [
+        keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
+        ImageSummaries(preview_run if shows_batch else train_run, batch=images),
+        HParamsSummary(train_run, _run_hparams(record)),
+        ScalarsLayout(train_run),
+    ]
+    if model.can_encode:
+        callbacks.append(LatentProjector(preview_run, images, labels))
+    return callbacks
+
+
+def _run_hparams(record):
+    """The HPARAMS tab's settings of a run: what it trained, on what, and how."""
+    return {
+        "model": record.model,
+        "data": record.data,
+        "batch_size": record.batch_size,
+        "seed": record.seed,
+        "validation_split": record.validation_split or 0.0,
+        "precision": record.runtime.get("precision", "float32"),
+        **record.settings,
+    }
 
 
 def _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths):
