@@ -10,6 +10,7 @@ from tests.test_cli import tfgen
 from tfgen.errors import InputError
 from tfgen.evaluation import evaluate
 from tfgen.evaluation.generators import generated_images
+from tfgen.evaluation.report import estimate_budget
 
 TRAINING_RUNS = {
     "ae": [
@@ -136,6 +137,38 @@ def test_likelihood_section_and_bounds_order(runs, tmp_path):
     # the importance-weighted bound is tighter than the ELBO
     assert section["iwae_bound_nats"] > section["elbo_nats"]
     assert section["nll_nats"] == pytest.approx(-section["iwae_bound_nats"])
+    with open(report["files"]["per_image"]) as f:
+        bounds = np.array([float(row["iwae_bound_nats"]) for row in csv.DictReader(f)])
+    assert section["images"] == len(bounds) == report["data"]["images"]
+    # the standard error of the mean: std with ddof 1 over sqrt(n), from the per-image bounds
+    standard_error = bounds.std(ddof=1) / np.sqrt(len(bounds))
+    assert section["nll_standard_error_nats"] == pytest.approx(standard_error, rel=1e-4)
+
+
+def test_the_quick_and_the_full_estimate_budgets():
+    """Finding 6: K = 5000 on every image took ~40 minutes; the default is the quick one."""
+    assert estimate_budget(is_vae=True, full=False) == (100, 1000)
+    assert estimate_budget(is_vae=True, full=True) == (5000, None)
+    assert estimate_budget(is_vae=False, full=False) == (100, None)  # no K: nothing to cap
+    assert estimate_budget(True, False, iwae_samples=7, max_examples=50) == (7, 50)
+    assert estimate_budget(True, True, iwae_samples=300) == (300, None)
+
+
+def test_cli_evaluate_is_quick_by_default_and_full_on_request(runs, tmp_path, capsys):
+    vae = ["evaluate", "--model", runs / "vae" / "model.keras", "--data", "digits"]
+    assert tfgen(*vae, "--json", tmp_path / "quick.json") == 0
+    out = capsys.readouterr().out
+    quick = json.loads((tmp_path / "quick.json").read_text())
+    assert quick["settings"]["full"] is False and quick["settings"]["max_examples"] == 1000
+    assert quick["likelihood"]["iwae_samples"] == 100
+    nll, error = quick["likelihood"]["nll_nats"], quick["likelihood"]["nll_standard_error_nats"]
+    assert f"nll {nll:.2f} +- {error:.2f} nats (standard error over" in out
+    assert "IWAE K=100, a looser bound than K=5000: --full" in out
+    assert tfgen(*vae, "--json", tmp_path / "full.json", "--full", "--iwae-samples", 3) == 0
+    full = json.loads((tmp_path / "full.json").read_text())
+    assert full["settings"]["full"] is True and full["settings"]["max_examples"] is None
+    assert full["likelihood"]["iwae_samples"] == 3
+    assert "--full for" not in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -1,5 +1,7 @@
 """Figures a person reads: labelled rows and columns, titles, and a readable minimum size."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -55,3 +57,17 @@ def test_the_roc_figure_has_a_title_with_the_auroc_and_labelled_axes(tmp_path):
     assert "true positive rate (anomalies caught)" in texts
     width, height = png_size(plots.save_figure(figure, tmp_path / "roc.png"))
     assert min(width, height) >= plots.MIN_FIGURE_PIXELS
+
+
+def capture_figures(monkeypatch):
+    """Records {PNG name: the figure's texts} for every figure saved through `save_figure`,
+    which still writes it."""
+    saved = {}
+    original = plots.save_figure
+
+    def save(figure, path):
+        saved[Path(path).name] = plots.figure_texts(figure)
+        return original(figure, path)
+
+    monkeypatch.setattr(plots, "save_figure", save)
+    return saved

@@ -102,9 +102,9 @@ def evaluate(
     data = default_source(model_path) if data is None else data
     model = load_model(model_path)
     _check_options(model, model_path, anomaly_score, threshold_quantile)
-    iwae_samples = iwae_samples or (FULL_IWAE_SAMPLES if full else QUICK_IWAE_SAMPLES)
-    if max_examples is None and isinstance(model, VAE) and not full:
-        max_examples = QUICK_MAX_IMAGES
+    iwae_samples, max_examples = estimate_budget(
+        isinstance(model, VAE), full, iwae_samples, max_examples
+    )
     subject = evaluation_data(
         model,
         model_path,
@@ -153,6 +153,15 @@ def evaluate(
     report["seconds"] = round(time.monotonic() - start, 2)
     write_json_atomic(json_path, report)
     return report
+
+
+def estimate_budget(is_vae, full, iwae_samples=None, max_examples=None):
+    """(K of the IWAE bound, images to score at most) for the quick or the `full` estimate;
+    values given explicitly win. Only a VAE's per-image cost (K decoder passes) needs the cap."""
+    k = iwae_samples or (FULL_IWAE_SAMPLES if full else QUICK_IWAE_SAMPLES)
+    if max_examples is None and is_vae and not full:
+        max_examples = QUICK_MAX_IMAGES
+    return k, max_examples
 
 
 def _autoencoder_sections(
