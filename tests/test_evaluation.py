@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from tests.test_cli import tfgen
+from tests.utils.test_plots import capture_figures, png_size
 from tfgen.errors import InputError
 from tfgen.evaluation import evaluate
 from tfgen.evaluation.generators import generated_images
@@ -86,7 +87,8 @@ def runs(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
+def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path, monkeypatch):
+    figures = capture_figures(monkeypatch)
     report = evaluate(
         runs / "ae" / "model.keras", "digits", json_path=tmp_path / "r.json", anomaly_classes=[9]
     )
@@ -104,6 +106,9 @@ def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text()) == report
     for key in ("per_image", "reconstructions", "scores", "roc"):
         assert (tmp_path / report["files"][key].split("/")[-1]).is_file(), key
+    # finding 7: the ROC says what it is and its AUROC; reconstructions label their rows
+    assert f"ROC of error_map_peak: AUROC {section['auroc']:.3f}" in figures["r.roc.png"]
+    assert figures["r.reconstructions.png"] == ["original", "reconstruction"] * 2
     with open(report["files"]["per_image"]) as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 341 and sum(int(r["is_anomaly"]) for r in rows) == 180
@@ -271,7 +276,8 @@ def test_default_features_find_the_newest_exported_classifier(runs, tmp_path):
 
 
 @pytest.mark.slow
-def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsys):
+def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsys, monkeypatch):
+    figures = capture_figures(monkeypatch)
     assert (
         tfgen(
             "attack",
@@ -294,6 +300,13 @@ def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsy
     assert report["error_rate"]["0.3"] == pytest.approx(1 - accuracy["0.3"])
     for key in ("curve", "examples"):
         assert (tmp_path / report["files"][key].split("/")[-1]).is_file()
+    # finding 7: each row of examples says its eps and the accuracy there
+    rows = [
+        f"clean: acc {accuracy['0']:.2f}",
+        *(f"eps {e}: acc {accuracy[e]:.2f}" for e in ("0.1", "0.3")),
+    ]
+    assert figures["a.examples.png"] == [*rows, "FGSM adversarial examples (rows: eps, accuracy)"]
+    assert png_size(tmp_path / "a.examples.png")[0] >= 8 * 64
     assert (
         tfgen(
             "attack",

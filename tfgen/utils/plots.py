@@ -36,7 +36,7 @@ def histograms(path, groups, xlabel, threshold=None, title=None):
 
 
 def roc(path, fpr, tpr, auc, score=None):
-    return _save(roc_figure(fpr, tpr, auc, score), path)
+    return save_figure(roc_figure(fpr, tpr, auc, score), path)
 
 
 def roc_figure(fpr, tpr, auc, score=None):
