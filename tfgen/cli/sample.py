@@ -39,7 +39,8 @@ def add_parser(verbs):
     p.add_argument(
         "--upscale",
         type=positive_int,
-        help="repeat each pixel N times (default: enough for a 256-pixel grid)",
+        help="repeat each pixel N times (default: enough for a 256-pixel grid, or for a "
+        "labelled figure 64-pixel cells and 400 pixels)",
     )
     kind = p.add_mutually_exclusive_group()
     kind.add_argument(

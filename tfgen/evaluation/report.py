@@ -31,8 +31,8 @@ ANOMALY_SCORES = ("error_map_peak", "reconstruction_mse", "negative_elbo", "nega
 # A VAE's IWAE bound costs K decoder passes per image: K = 5000 on the 1,000 held-out images of
 # the README's MNIST VAE took ~40 minutes here. Measured in CPU time (the 2 cores were shared):
 # loading, reconstruction and ELBO of 300 images 13 CPU-s, the bound at K = 100 another 0.061
-# CPU-s per image. So the quick defaults (K = 100, 1,000 images) take ~75 CPU-s, about a
-# minute on 2 cores; `full=True` (K = 5000, every image) is the literature's estimate.
+# CPU-s per image. The quick defaults (K = 100, 1,000 images) took 65 CPU-s in all, 33-65 s
+# on 2 free cores; `full=True` (K = 5000, every image) is the literature's estimate.
 FULL_IWAE_SAMPLES = 5000
 QUICK_IWAE_SAMPLES = 100
 QUICK_MAX_IMAGES = 1000  # a VAE scores at most this many images (and anomalies) unless full
