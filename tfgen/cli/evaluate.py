@@ -156,7 +156,7 @@ def _likelihood_precision(section, full):
         f"nll {section['nll_nats']:.2f} +- {section['nll_standard_error_nats']:.2f} nats "
         f"(standard error over {section['images']} images; IWAE K={section['iwae_samples']}"
     )
-    if full:
+    if full or section["iwae_samples"] >= 5000:
         return line + ")"
     return line + ", a looser bound than K=5000: --full for the literature's estimate)"
 
