@@ -50,11 +50,14 @@ def _interpolate(args):
 
     model, images, _ = _load(args)
     strip = latent.interpolate(model, images[args.a], images[args.b], args.steps, args.method)
+    steps = [f"t={t:.2f}" for t in np.linspace(0.0, 1.0, args.steps)]
+    steps[0], steps[-1] = f"a (image {args.a})", f"b (image {args.b})"
     _write(
         args.out,
         strip,
         columns=args.steps,
-        what=f"{args.method} interpolation {args.a} -> {args.b}",
+        what=f"{args.method} interpolation from image {args.a} to image {args.b}",
+        column_labels=steps,
     )
 
 
@@ -76,7 +79,8 @@ def _arithmetic(args):
         args.out,
         np.concatenate([np.stack([a, b, c]), result]),
         columns=4,
-        what=f"decode(code({args.a}) - code({args.b}) + code({args.c})), after a, b, c",
+        what=f"latent arithmetic: a = image {args.a}, b = image {args.b}, c = image {args.c}",
+        column_labels=["a", "b", "c", "a - b + c"],
     )
 
 
@@ -107,7 +111,8 @@ def _attribute(args):
         args.out,
         edited.reshape(-1, *edited.shape[2:]),
         columns=len(strengths),
-        what=f"mean(class {args.label}) - mean(all) added at strengths {strengths}",
+        what=f"adding v = mean code(class {args.label}) - mean code(all)",
+        column_labels=[f"+{s:g} v" for s in strengths],
     )
 
 
@@ -142,7 +147,9 @@ def _traverse(args):
         args.out,
         np.concatenate(rows),
         columns=args.steps,
-        what=f"traversal of dims {dims} over {list(args.range)} from {origin}",
+        what=f"traversal of one latent dimension per row, from {origin}",
+        row_labels=[f"z[{d}]" for d in dims],
+        column_labels=[f"{v:.2g}" for v in values],
     )
 
 
@@ -155,7 +162,17 @@ def _grid(args):
     from tfgen.tools import latent
 
     images = latent.latent_grid(load_model(args.model), args.n)
-    _write(args.out, images, columns=args.n, what=f"{args.n}x{args.n} grid of the 2-d latent")
+    z1, z2 = latent.latent_grid_axes(args.n)
+    _write(
+        args.out,
+        images,
+        columns=args.n,
+        what=f"{args.n}x{args.n} grid of the 2-d latent (decoded at prior quantiles)",
+        row_labels=[f"{v:.2f}" for v in z2],
+        column_labels=[f"{v:.2f}" for v in z1],
+        xlabel="z[0]",
+        ylabel="z[1]",
+    )
 
 
 def _add_scatter(tool):
@@ -218,8 +235,9 @@ def _load(args):
     return model, images, labels
 
 
-def _write(path, images, columns, what):
-    from tfgen.utils.images import write_grid
+def _write(path, images, columns, what, **labels):
+    """A labelled figure of the images (see `tfgen.utils.plots.image_table`)."""
+    from tfgen.utils import plots
 
-    write_grid(path, images, columns=columns)
+    plots.save_figure(plots.image_table(images, columns, title=what, **labels), path)
     print(f"wrote {what} to {path}")
