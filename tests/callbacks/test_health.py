@@ -134,30 +134,3 @@ def test_two_classes_left_of_ten_is_a_collapse_after_the_warm_up(monitored):
     with pytest.warns(TrainingHealthWarning, match="class entropy 0.30 of 1"):
         monitor._check(20, {"diversity_ratio": 0.6, "class_entropy": two_classes}, {})
 
-
-@pytest.mark.slow
-def test_the_first_epochs_of_a_real_digits_dcgan_raise_no_false_alarm(tmp_path):
-    """Finding 5: the old monitor warned of mode collapse at epoch 2 of every digits DCGAN.
-    A fresh run with the defaults, three epochs: the samples are still grey blobs (diversity
-    below the old 0.25 threshold) and nothing warns."""
-    from tests.test_cli import tfgen
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        assert (
-            tfgen("train", "dcgan", "--data", "digits", "--epochs", 3, "--workdir", tmp_path) == 0
-        )
-    assert [w for w in caught if issubclass(w.category, TrainingHealthWarning)] == []
-    diversity = scalar_values(tmp_path / "logs" / "health", "health/diversity_ratio")
-    assert len(diversity) == 3 and min(diversity) < 0.25
-
-
-def scalar_values(folder, tag):
-    """The values of one TensorBoard scalar, in step order."""
-    values = {}
-    for file in folder.glob("events.out.tfevents.*"):
-        for event in tf.compat.v1.train.summary_iterator(str(file)):
-            for value in event.summary.value:
-                if value.tag == tag:
-                    values[event.step] = float(tf.make_ndarray(value.tensor))
-    return [values[step] for step in sorted(values)]
