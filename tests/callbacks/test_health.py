@@ -133,4 +133,3 @@ def test_two_classes_left_of_ten_is_a_collapse_after_the_warm_up(monitored):
     assert two_classes == pytest.approx(0.301, abs=1e-3)
     with pytest.warns(TrainingHealthWarning, match="class entropy 0.30 of 1"):
         monitor._check(20, {"diversity_ratio": 0.6, "class_entropy": two_classes}, {})
-
