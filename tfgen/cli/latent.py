@@ -46,6 +46,8 @@ def _add_interpolate(tool):
 
 
 def _interpolate(args):
+    import numpy as np
+
     from tfgen.tools import latent
 
     model, images, _ = _load(args)
