@@ -184,8 +184,8 @@ class KerasConventions:
         """Keras's `fit`, which first checks how many steps an epoch makes (none: InputError;
         fewer than `tfgen.data.pipeline.MIN_STEPS_PER_EPOCH`: a `FewStepsWarning`) and turns
         pixels outside `pixel_range` into an InputError."""
-        call = _FIT.bind(self, *args, **kwargs).arguments
-        call.pop("self")
+        bound = _FIT.bind(self, *args, **kwargs)
+        call = bound.arguments
         if call.get("steps_per_epoch") is None:
             steps, batch_size, examples = _batching(
                 call.get("x"), call.get("batch_size"), call.get("validation_split", 0.0)
@@ -196,15 +196,14 @@ class KerasConventions:
         if call.get("validation_data") is not None:
             call["validation_data"] = self._checked_before_compiled_step(call["validation_data"])
         with pixel_range_errors(self):
-            return super().fit(**call)
+            return super().fit(*bound.args[1:], **bound.kwargs)
 
     def evaluate(self, *args, **kwargs):
         """Keras's `evaluate`, pixels outside `pixel_range` refused with an InputError."""
-        call = _EVALUATE.bind(self, *args, **kwargs).arguments
-        call.pop("self")
-        call["x"] = self._checked_before_compiled_step(call.get("x"))
+        bound = _EVALUATE.bind(self, *args, **kwargs)
+        bound.arguments["x"] = self._checked_before_compiled_step(bound.arguments.get("x"))
         with pixel_range_errors(self):
-            return super().evaluate(**call)
+            return super().evaluate(*bound.args[1:], **bound.kwargs)
 
     def train_on_batch(self, *args, **kwargs):
         with pixel_range_errors(self):
