@@ -144,9 +144,9 @@ class KerasConventions:
         """
         self._refuse_unused_compile_arguments(kwargs)
         if optimizer is None and self.uses_keras_optimizer:
-            optimizer = getattr(self, "optimizer", None) or adam(
-                getattr(getattr(self, "options", None), "learning_rate", 1e-3)
-            )
+            optimizer = getattr(self, "optimizer", None)
+        if optimizer is None and self.uses_keras_optimizer:
+            optimizer = adam(getattr(getattr(self, "options", None), "learning_rate", 1e-3))
         super().compile(optimizer=optimizer, **kwargs)
         if self.uses_keras_optimizer:
             build_optimizer(self.optimizer, self.trainable_variables)
