@@ -69,6 +69,7 @@ def test_a_gan_fed_8_bit_pixels_stops_before_any_update_and_says_how_to_rescale(
     gan.fit(rescaled, batch_size=32, verbose=0)
 
 
+@pytest.mark.slow  # XLA compiles the GAN's step twice, 10-50 s on 2 shared cores
 def test_xla_compiles_the_steps_assert_away_so_the_data_is_checked_before_the_step():
     # the premise: under XLA a failed assert raises nothing
     @tf.function(jit_compile=True)
