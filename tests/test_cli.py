@@ -353,6 +353,7 @@ def test_list_settings_prints_every_setting_with_its_default(capsys):
     assert "  5  " in wgan["d_steps"] and "  wasserstein  " in wgan["loss"]
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_config_file_with_set_and_flags_overriding_it(tmp_path, capsys):
     workdir = tmp_path / "run"
     config = tmp_path / "run.yaml"

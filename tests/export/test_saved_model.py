@@ -69,6 +69,7 @@ def vae():
     return build_vae((8, 8, 1), latent_dim=3)
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_gan_export_matches_keras_in_a_fresh_process(gan, tmp_path):
     path = export_model(gan, "gan", base=tmp_path / "models")
     assert path == tmp_path / "models" / "gan" / "1"
@@ -149,6 +150,7 @@ def test_vae_export_matches_keras_in_a_fresh_process(vae, tmp_path):
     assert "reconstruct: images must be in [0, 1]" in errors["reconstruct:range"]
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_saved_model_cli_shows_named_signatures(gan, tmp_path):
     path = export_model(gan, "gan", base=tmp_path)
     cli = (

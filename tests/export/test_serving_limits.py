@@ -70,6 +70,7 @@ def test_vae_signatures_refuse_oversized_and_empty_batches(tmp_path):
     assert metadata["capabilities"] == ["encode", "sample"]
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_the_batch_check_runs_before_the_model(tmp_path):
     """100,000 seeds fail at once with the limit's message: no latents or images are made."""
     gan = build_dcgan((8, 8, 1), g_widths=[16, 8], d_widths=[8], latent_dim=4)
