@@ -143,6 +143,7 @@ def test_rerun_resumes_then_has_nothing_to_do(tmp_path, capsys):
     assert event_tags(workdir / "logs" / "train")["samples"] == [0, 1]
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_max_seconds_stops_cleanly_with_model_saved(tmp_path, capsys):
     workdir = tmp_path / "run"
     assert (

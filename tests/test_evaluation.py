@@ -129,6 +129,7 @@ def test_denoising_section(runs, tmp_path):
     assert "denoising" in report["files"]
 
 
+@pytest.mark.slow  # a module fixture trains its models only for this test in the fast tier
 def test_likelihood_section_and_bounds_order(runs, tmp_path):
     report = evaluate(
         runs / "vae" / "model.keras",
@@ -159,6 +160,7 @@ def test_the_quick_and_the_full_estimate_budgets():
     assert estimate_budget(True, True, iwae_samples=300) == (300, None)
 
 
+@pytest.mark.slow  # a module fixture trains its models only for this test in the fast tier
 def test_cli_evaluate_is_quick_by_default_and_full_on_request(runs, tmp_path, capsys):
     vae = ["evaluate", "--model", runs / "vae" / "model.keras", "--data", "digits"]
     assert tfgen(*vae, "--json", tmp_path / "quick.json") == 0
@@ -323,6 +325,7 @@ def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsy
     assert "attacks measure classifiers" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_evaluate_without_data_scores_the_test_split_of_the_training_folder(fashion_dir, tmp_path):
     """The library resolves the default data itself (the command line passes None): a model
     trained on the real Fashion-MNIST folder's train split is scored on its test split."""

@@ -108,6 +108,7 @@ def test_detect_command_scores_files_and_compares_folders(trained, tmp_path, cap
     assert "give images to score" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a module fixture trains its models only for this test in the fast tier
 def test_synthetic_folder_and_tfrecord_read_back_with_labels(trained, tmp_path):
     from tfgen.models import load_model
 

@@ -94,6 +94,7 @@ def test_folder_info_and_split_sizes(tmp_path):
     assert train.element_spec[0].shape.as_list() == [None, 6, 5, 3]
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_tfrecord_streams_the_in_memory_examples(tmp_path):
     rng = np.random.default_rng(2)
     images = rng.integers(0, 256, (23, 5, 4, 1)).astype(np.uint8)

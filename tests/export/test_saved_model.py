@@ -174,6 +174,7 @@ def test_saved_model_cli_shows_named_signatures(gan, tmp_path):
         assert needle in shown, needle
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_versions_count_up_and_are_world_readable(gan, tmp_path):
     first = export_model(gan, "gan", base=tmp_path)
     second = export_model(gan, "gan", base=tmp_path)
@@ -187,6 +188,7 @@ def test_versions_count_up_and_are_world_readable(gan, tmp_path):
     assert metadata["signatures"]["sample"]["inputs"]["seed"] == {"dtype": "int64", "shape": [-1]}
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_failed_export_leaves_no_version(gan, tmp_path, monkeypatch):
     def broken(path, signatures):
         raise RuntimeError("verification failed")

@@ -173,6 +173,7 @@ def test_declared_capabilities_match_the_exported_signatures(name):
     )  # every input is batched: max_batch applies
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_a_stale_staging_folder_is_removed_by_the_next_export(tmp_path):
     stale = tmp_path / "gan" / ".staging-x"
     (stale / "variables").mkdir(parents=True)

@@ -244,6 +244,7 @@ def test_remove_stale_temporaries_takes_patterns_for_folders_too(tmp_path):
 # ---- early stopping needs a validation loss ------------------------------------------------
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_early_stopping_is_refused_for_a_gan_before_anything_runs(tmp_path):
     workdir = tmp_path / "run"
     with pytest.raises(InputError, match=r"early_stopping .*val_loss.*dcgan") as raised:
