@@ -64,6 +64,7 @@ def run(name, spec, mnist, seconds, workdir, iwae_samples):
         json_path=workdir / f"{name}.json",
         anomaly_classes=[9] if name == "anomaly" else None,
         iwae_samples=iwae_samples,
+        full=True,  # every image, as these figures always were (evaluate's default is quick)
         verbose=False,
     )
     history = result.history

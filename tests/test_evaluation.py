@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from tests.test_cli import tfgen
+from tests.utils.test_plots import capture_figures, png_size
 from tfgen.errors import InputError
 from tfgen.evaluation import evaluate
 from tfgen.evaluation.generators import generated_images
+from tfgen.evaluation.report import estimate_budget
 
 TRAINING_RUNS = {
     "ae": [
@@ -85,7 +87,8 @@ def runs(tmp_path_factory):
 
 
 @pytest.mark.slow
-def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
+def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path, monkeypatch):
+    figures = capture_figures(monkeypatch)
     report = evaluate(
         runs / "ae" / "model.keras", "digits", json_path=tmp_path / "r.json", anomaly_classes=[9]
     )
@@ -103,6 +106,9 @@ def test_anomaly_report_on_the_runs_held_out_split(runs, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text()) == report
     for key in ("per_image", "reconstructions", "scores", "roc"):
         assert (tmp_path / report["files"][key].split("/")[-1]).is_file(), key
+    # finding 7: the ROC says what it is and its AUROC; reconstructions label their rows
+    assert f"ROC of error_map_peak: AUROC {section['auroc']:.3f}" in figures["r.roc.png"]
+    assert figures["r.reconstructions.png"] == ["original", "reconstruction"] * 2
     with open(report["files"]["per_image"]) as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 341 and sum(int(r["is_anomaly"]) for r in rows) == 180
@@ -123,6 +129,7 @@ def test_denoising_section(runs, tmp_path):
     assert "denoising" in report["files"]
 
 
+@pytest.mark.slow  # a module fixture trains its models only for this test in the fast tier
 def test_likelihood_section_and_bounds_order(runs, tmp_path):
     report = evaluate(
         runs / "vae" / "model.keras",
@@ -136,6 +143,39 @@ def test_likelihood_section_and_bounds_order(runs, tmp_path):
     # the importance-weighted bound is tighter than the ELBO
     assert section["iwae_bound_nats"] > section["elbo_nats"]
     assert section["nll_nats"] == pytest.approx(-section["iwae_bound_nats"])
+    with open(report["files"]["per_image"]) as f:
+        bounds = np.array([float(row["iwae_bound_nats"]) for row in csv.DictReader(f)])
+    assert section["images"] == len(bounds) == report["data"]["images"]
+    # the standard error of the mean: std with ddof 1 over sqrt(n), from the per-image bounds
+    standard_error = bounds.std(ddof=1) / np.sqrt(len(bounds))
+    assert section["nll_standard_error_nats"] == pytest.approx(standard_error, rel=1e-4)
+
+
+def test_the_quick_and_the_full_estimate_budgets():
+    """Finding 6: K = 5000 on every image took ~40 minutes; the default is the quick one."""
+    assert estimate_budget(is_vae=True, full=False) == (100, 1000)
+    assert estimate_budget(is_vae=True, full=True) == (5000, None)
+    assert estimate_budget(is_vae=False, full=False) == (100, None)  # no K: nothing to cap
+    assert estimate_budget(True, False, iwae_samples=7, max_examples=50) == (7, 50)
+    assert estimate_budget(True, True, iwae_samples=300) == (300, None)
+
+
+@pytest.mark.slow  # a module fixture trains its models only for this test in the fast tier
+def test_cli_evaluate_is_quick_by_default_and_full_on_request(runs, tmp_path, capsys):
+    vae = ["evaluate", "--model", runs / "vae" / "model.keras", "--data", "digits"]
+    assert tfgen(*vae, "--json", tmp_path / "quick.json") == 0
+    out = capsys.readouterr().out
+    quick = json.loads((tmp_path / "quick.json").read_text())
+    assert quick["settings"]["full"] is False and quick["settings"]["max_examples"] == 1000
+    assert quick["likelihood"]["iwae_samples"] == 100
+    nll, error = quick["likelihood"]["nll_nats"], quick["likelihood"]["nll_standard_error_nats"]
+    assert f"nll {nll:.2f} +- {error:.2f} nats (standard error over" in out
+    assert "IWAE K=100, a looser bound than K=5000: --full" in out
+    assert tfgen(*vae, "--json", tmp_path / "full.json", "--full", "--iwae-samples", 3) == 0
+    full = json.loads((tmp_path / "full.json").read_text())
+    assert full["settings"]["full"] is True and full["settings"]["max_examples"] is None
+    assert full["likelihood"]["iwae_samples"] == 3
+    assert "--full for" not in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -238,7 +278,8 @@ def test_default_features_find_the_newest_exported_classifier(runs, tmp_path):
 
 
 @pytest.mark.slow
-def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsys):
+def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsys, monkeypatch):
+    figures = capture_figures(monkeypatch)
     assert (
         tfgen(
             "attack",
@@ -261,6 +302,13 @@ def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsy
     assert report["error_rate"]["0.3"] == pytest.approx(1 - accuracy["0.3"])
     for key in ("curve", "examples"):
         assert (tmp_path / report["files"][key].split("/")[-1]).is_file()
+    # finding 7: each row of examples says its eps and the accuracy there
+    rows = [
+        f"clean: acc {accuracy['0']:.2f}",
+        *(f"eps {e}: acc {accuracy[e]:.2f}" for e in ("0.1", "0.3")),
+    ]
+    assert figures["a.examples.png"] == [*rows, "FGSM adversarial examples (rows: eps, accuracy)"]
+    assert png_size(tmp_path / "a.examples.png")[0] >= 8 * 64
     assert (
         tfgen(
             "attack",
@@ -277,6 +325,7 @@ def test_attack_command_on_the_classifiers_held_out_digits(runs, tmp_path, capsy
     assert "attacks measure classifiers" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_evaluate_without_data_scores_the_test_split_of_the_training_folder(fashion_dir, tmp_path):
     """The library resolves the default data itself (the command line passes None): a model
     trained on the real Fashion-MNIST folder's train split is scored on its test split."""

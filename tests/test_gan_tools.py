@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from tests.test_cli import tfgen
+from tests.utils.test_plots import capture_figures, png_size
 from tfgen.data import load_examples, read_arrays
 from tfgen.errors import InputError
 from tfgen.evaluation.detection import detection_report, score_images
@@ -107,6 +108,7 @@ def test_detect_command_scores_files_and_compares_folders(trained, tmp_path, cap
     assert "give images to score" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a module fixture trains its models only for this test in the fast tier
 def test_synthetic_folder_and_tfrecord_read_back_with_labels(trained, tmp_path):
     from tfgen.models import load_model
 
@@ -128,13 +130,10 @@ def test_synthetic_folder_and_tfrecord_read_back_with_labels(trained, tmp_path):
 
 
 @pytest.mark.slow
-def test_sample_views(trained, tmp_path, capsys):
+def test_sample_views(trained, tmp_path, capsys, monkeypatch):
     gan, cgan = trained / "dcgan" / "model.keras", trained / "cgan" / "model.keras"
-    cases = [
-        ([gan, "--n", 6, "--psi-sweep", "1,0.5,0.1"], (3, 6)),
-        ([gan, "--n", 7, "--interpolate", 1, 2], (1, 7)),
+    cases = [  # plain samples: a bare grid, pixel for pixel
         ([gan, "--n", 4, "--truncation", 0.5, "--truncation-method", "resample"], (2, 2)),
-        ([cgan, "--n", 5, "--per-class"], (10, 5)),
         ([cgan, "--n", 6, "--label", 3, "--columns", 3], (2, 3)),
     ]
     for args, (rows, columns) in cases:
@@ -142,5 +141,18 @@ def test_sample_views(trained, tmp_path, capsys):
         assert tfgen("sample", "--model", *args, "--upscale", 1, "--out", out) == 0, args
         grid = tf.io.decode_png(out.read_bytes()).numpy()
         assert grid.shape == (rows * 9 + 1, columns * 9 + 1, 1), args
+    # finding 7: sweeps, strips and class rows say what each row or column is, readably
+    figures = capture_figures(monkeypatch)
+    labelled = {
+        "psi.png": ([gan, "--n", 6, "--psi-sweep", "1,0.5,0.1"], ["psi 1", "psi 0.5", "psi 0.1"]),
+        "slerp.png": ([gan, "--n", 3, "--interpolate", 1, 2], ["seed 1", "t=0.50", "seed 2"]),
+        "classes.png": ([cgan, "--n", 5, "--per-class"], [f"class {k}" for k in range(10)]),
+    }
+    for name, (args, labels) in labelled.items():
+        assert tfgen("sample", "--model", *args, "--out", tmp_path / name) == 0, name
+        assert figures[name][: len(labels)] == labels, name
+        assert png_size(tmp_path / name)[0] >= 400, name
+    assert figures["psi.png"][-1] == "truncation sweep, seeds 0..5"
+    assert png_size(tmp_path / "classes.png")[1] >= 10 * 64  # ten 64-pixel rows
     assert tfgen("sample", "--model", gan, "--per-class", "--out", tmp_path / "x.png") == 2
     assert "need a conditional model" in capsys.readouterr().err

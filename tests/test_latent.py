@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from tests.test_cli import tfgen
+from tests.utils.test_plots import capture_figures, png_size
 from tfgen.data import load_examples
 from tfgen.errors import InputError
 from tfgen.models.vae import build_vae
@@ -76,7 +77,10 @@ def test_project_2d_keeps_2d_and_reduces_more():
     assert latent.project_2d(codes).shape == (50, 2)
 
 
-def test_every_tool_from_the_command_line(vae, tmp_path, capsys):
+def test_every_tool_from_the_command_line(vae, tmp_path, capsys, monkeypatch):
+    """Each tool writes one readable, labelled PNG (finding 7: the 8x8 digits' 2-d grid was
+    136 pixels and the strips 291x30, with no labels)."""
+    figures = capture_figures(monkeypatch)
     vae.save(tmp_path / "vae.keras")
     model = ["--model", tmp_path / "vae.keras"]
     data = ["--data", "digits"]
@@ -91,7 +95,22 @@ def test_every_tool_from_the_command_line(vae, tmp_path, capsys):
     for tool, args in commands.items():
         out = tmp_path / f"{tool}.png"
         assert tfgen("latent", tool, *model, "--out", out, *args) == 0, tool
-        assert out.stat().st_size > 0
+        assert max(png_size(out)) >= 400, tool
+    z = [f"{v:.2f}" for v in latent.latent_grid_axes(5)[0]]  # -1.96 .. 1.96
+    labels = {
+        "interpolate": ["a (image 0)", "t=0.20", "t=0.40", "t=0.60", "t=0.80", "b (image 1)"],
+        "arithmetic": ["a", "b", "c", "a - b + c"],
+        "attribute": ["+0 v", "+0.5 v", "+1 v", "+1.5 v", "+2 v"],
+        "traverse": ["z[0]", "z[1]", "-3", "-1.5", "0", "1.5", "3"],
+        "grid": [*z[::-1], *z, "z[0]", "z[1]"],
+    }
+    for tool, expected in labels.items():
+        assert set(expected) <= set(figures[f"{tool}.png"]), tool
+    assert (
+        figures["arithmetic.png"][-1] == "latent arithmetic: a = image 0, b = image 1, c = image 2"
+    )
+    width, height = png_size(tmp_path / "grid.png")
+    assert width >= 5 * 64 and height >= 5 * 64  # every cell at least 64 pixels
     assert (
         tfgen(
             "latent",

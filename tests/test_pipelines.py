@@ -228,6 +228,7 @@ def test_corrupt_data_stops_the_run_at_the_example_validator(tmp_path):
         pytest.param("vae_digits", marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_compiled_yaml_is_valid_and_names_every_component(tmp_path, name):
     from kfp import components
 

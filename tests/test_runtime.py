@@ -98,6 +98,7 @@ def test_mixed_bfloat16_needs_no_loss_scale(policy):
     assert all(np.isfinite(float(v)) for v in logs.values())
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_a_run_keeps_its_precision(tmp_path, policy):
     from tfgen.training import train
 

@@ -33,6 +33,11 @@ def monitored(tmp_path):
     return gan, monitor
 
 
+def warm_up(gan, steps=TrainingHealthMonitor.WARMUP_STEPS):
+    """The generator has taken `steps` steps (the monitor counts G's optimizer iterations)."""
+    gan.g_optimizer.iterations.assign(steps)
+
+
 def collapse(gan):
     """Every z -> the same image: zero the last layer's kernel so only its bias remains."""
     last = gan.generator.layers[-2]
@@ -43,9 +48,11 @@ def collapse(gan):
 def test_warns_once_when_the_generator_collapses(monitored, tmp_path):
     gan, monitor = monitored
     collapse(gan)
+    warm_up(gan, TrainingHealthMonitor.WARMUP_STEPS - 1)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # nothing yet: the first epoch is a warm-up
+        warnings.simplefilter("error")  # nothing yet: G is still warming up
         monitor.on_epoch_end(0, {"d_real_acc": 0.6, "d_fake_acc": 0.6})
+    warm_up(gan)
     with pytest.warns(TrainingHealthWarning, match="collapsing \\(mode collapse\\)"):
         monitor.on_epoch_end(1, {"d_real_acc": 0.6, "d_fake_acc": 0.6})
     assert monitor.history[-1]["diversity_ratio"] < 0.01
@@ -54,7 +61,7 @@ def test_warns_once_when_the_generator_collapses(monitored, tmp_path):
         warnings.simplefilter("error")  # a second warning would raise
         monitor.on_epoch_end(2, {"d_real_acc": 0.6, "d_fake_acc": 0.6})
     monitor.on_train_end()
-    tags = event_tags(tmp_path / "health")
+    tags = event_tags(tmp_path)  # the run folder it was given
     assert tags["health/diversity_ratio"] == [0, 1, 2]
     assert tags["health/class_entropy"] == [0, 1, 2]
 
@@ -68,6 +75,7 @@ def behave_like_the_data(gan):
 def test_a_generator_as_varied_as_the_data_raises_no_warning(monitored):
     gan, monitor = monitored
     behave_like_the_data(gan)
+    warm_up(gan)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         monitor.on_epoch_end(
@@ -80,8 +88,48 @@ def test_a_generator_as_varied_as_the_data_raises_no_warning(monitored):
 def test_warns_when_d_wins_outright_and_when_losses_explode(monitored):
     gan, monitor = monitored
     behave_like_the_data(gan)
+    warm_up(gan)
     with pytest.warns(TrainingHealthWarning, match="discriminator is winning outright"):
         monitor.on_epoch_end(0, {"d_real_acc": 1.0, "d_fake_acc": 0.998})
     with pytest.warns(TrainingHealthWarning, match="losses are diverging"):
         monitor.on_epoch_end(1, {"d_loss": 3.0, "g_loss": 5e4})
     assert set(monitor.warned) == {"d_wins", "diverging"}
+
+
+# Measured per-epoch signals of healthy `tfgen train dcgan --data digits` runs (defaults, 28
+# steps an epoch): where the old monitor (1-epoch warm-up, thresholds 0.25 / 0.5) was wrong,
+# the highest D accuracies, and the lowest values after the 400-step warm-up.
+HEALTHY_DIGITS = [  # (seed, epoch from 1, diversity, entropy, d_real_acc, d_fake_acc)
+    (0, 2, 0.122, 0.000, 0.984, 0.000),  # the false alarm of finding 5
+    (0, 5, 0.082, 0.000, 0.953, 0.983),
+    (1, 6, 0.145, 0.530, 0.972, 1.000),
+    (0, 9, 0.425, 0.389, 0.856, 0.949),
+    (0, 15, 0.863, 0.860, 0.746, 0.835),
+    (1, 18, 0.830, 0.820, 0.689, 0.742),
+    (0, 35, 0.998, 0.987, 0.691, 0.706),
+]
+
+
+def test_the_measured_healthy_digits_signals_raise_no_warning(monitored):
+    gan, monitor = monitored
+    for _, epoch, diversity, entropy, d_real, d_fake in HEALTHY_DIGITS:
+        warm_up(gan, 28 * epoch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            monitor._check(
+                epoch - 1,
+                {"diversity_ratio": diversity, "class_entropy": entropy},
+                {"d_real_acc": d_real, "d_fake_acc": d_fake},
+            )
+    assert monitor.warned == {}
+    # the same lowest values, past the warm-up, sit well above the thresholds
+    assert 0.830 / monitor.COLLAPSED_DIVERSITY > 4 and 0.820 / monitor.COLLAPSED_ENTROPY > 2.3
+
+
+def test_two_classes_left_of_ten_is_a_collapse_after_the_warm_up(monitored):
+    gan, monitor = monitored
+    warm_up(gan)
+    two_classes = normalised_entropy([3, 7] * 50, 10)
+    assert two_classes == pytest.approx(0.301, abs=1e-3)
+    with pytest.warns(TrainingHealthWarning, match="class entropy 0.30 of 1"):
+        monitor._check(20, {"diversity_ratio": 0.6, "class_entropy": two_classes}, {})

@@ -19,7 +19,7 @@ def test_projector_checkpoint_matches_the_codes(tmp_path):
         callbacks=[callback],
         verbose=0,
     )
-    folder = tmp_path / "projector"
+    folder = tmp_path  # the run folder itself, where TensorBoard looks
     config = (folder / "projector_config.pbtxt").read_text()
     assert TENSOR_NAME in config and "metadata.tsv" in config and "sprite.png" in config
     assert (folder / "metadata.tsv").read_text().split() == [str(y) for y in labels[:50]]

@@ -109,3 +109,38 @@ def test_load_examples_keeps_file_order():
     arrays = read_arrays("digits")
     np.testing.assert_array_equal(labels, arrays.labels)
     np.testing.assert_allclose(images, arrays.images, atol=1e-6)
+
+
+def test_a_batch_larger_than_the_data_is_refused_with_the_batch_size_that_fits():
+    with pytest.raises(InputError) as error:
+        load_dataset("digits", batch_size=4000, drop_remainder=True, classes=[3])
+    assert str(error.value) == (
+        "batch_size must be at most the number of training examples: digits has 183 "
+        "training example(s) after the class filter, and training drops the last partial "
+        "batch, so no batch would remain. Use a batch size of at most 183: tfgen train "
+        "--batch-size 183, or batch_size=183 in tfgen.data.load_dataset / fit. "
+        "Received: batch_size=4000"
+    )
+
+
+def test_few_steps_per_epoch_warn_with_the_batch_size_that_gives_enough():
+    import warnings
+
+    from tfgen.data.pipeline import MIN_STEPS_PER_EPOCH, FewStepsWarning, check_steps_per_epoch
+
+    with pytest.warns(FewStepsWarning) as caught:  # 200 images at batch 64: 4 steps
+        check_steps_per_epoch(4, batch_size=64, examples=200, who="DCGAN.fit")
+    assert str(caught[0].message) == (
+        "DCGAN.fit trains only 4 step(s) per epoch (200 training example(s) in batches of "
+        "64): too few updates per epoch to learn much (GANs collapse on such runs). Use a "
+        "batch size of at most 10: tfgen train --batch-size 10, or batch_size=10 in "
+        "tfgen.data.load_dataset / fit."  # 200 / 20 = 10 gives 20 steps
+    )
+    with pytest.warns(FewStepsWarning, match=r"batches of 64\).* at most 9:"):
+        check_steps_per_epoch(3, batch_size=64)  # at most 3 x 64 = 192 examples: 192 // 20
+    with pytest.raises(InputError, match=r"no full batch of 64 .*Received: batch_size=64"):
+        check_steps_per_epoch(0, batch_size=64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # enough steps, or an unknown count: silent
+        check_steps_per_epoch(MIN_STEPS_PER_EPOCH, batch_size=64, examples=1280)
+        check_steps_per_epoch(None)

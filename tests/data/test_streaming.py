@@ -62,6 +62,7 @@ def sorted_examples(batches_):
     return x[order], y[order]
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_folder_streams_the_in_memory_batches_in_the_same_order(tmp_path):
     write_folder(tmp_path)
     assert isinstance(index_source(str(tmp_path)), StreamIndex)
@@ -93,6 +94,7 @@ def test_folder_info_and_split_sizes(tmp_path):
     assert train.element_spec[0].shape.as_list() == [None, 6, 5, 3]
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_tfrecord_streams_the_in_memory_examples(tmp_path):
     rng = np.random.default_rng(2)
     images = rng.integers(0, 256, (23, 5, 4, 1)).astype(np.uint8)
@@ -204,6 +206,7 @@ def test_seeded_order_is_the_same_across_builds_and_reshuffles_each_epoch(tmp_pa
         assert not np.array_equal(first[0], first[1])
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_seeded_order_is_the_same_in_another_process(tmp_path):
     write_folder(tmp_path)
     # tf.data combines the op seed with the global one, which `train` sets from its seed

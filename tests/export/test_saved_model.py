@@ -69,6 +69,7 @@ def vae():
     return build_vae((8, 8, 1), latent_dim=3)
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_gan_export_matches_keras_in_a_fresh_process(gan, tmp_path):
     path = export_model(gan, "gan", base=tmp_path / "models")
     assert path == tmp_path / "models" / "gan" / "1"
@@ -149,6 +150,7 @@ def test_vae_export_matches_keras_in_a_fresh_process(vae, tmp_path):
     assert "reconstruct: images must be in [0, 1]" in errors["reconstruct:range"]
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_saved_model_cli_shows_named_signatures(gan, tmp_path):
     path = export_model(gan, "gan", base=tmp_path)
     cli = (
@@ -172,6 +174,7 @@ def test_saved_model_cli_shows_named_signatures(gan, tmp_path):
         assert needle in shown, needle
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_versions_count_up_and_are_world_readable(gan, tmp_path):
     first = export_model(gan, "gan", base=tmp_path)
     second = export_model(gan, "gan", base=tmp_path)
@@ -185,6 +188,7 @@ def test_versions_count_up_and_are_world_readable(gan, tmp_path):
     assert metadata["signatures"]["sample"]["inputs"]["seed"] == {"dtype": "int64", "shape": [-1]}
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_failed_export_leaves_no_version(gan, tmp_path, monkeypatch):
     def broken(path, signatures):
         raise RuntimeError("verification failed")

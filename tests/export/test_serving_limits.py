@@ -3,6 +3,7 @@ bounded before any model computation, checked in a fresh process that does not i
 
 import json
 import threading
+import zipfile
 
 import numpy as np
 import pytest
@@ -69,6 +70,7 @@ def test_vae_signatures_refuse_oversized_and_empty_batches(tmp_path):
     assert metadata["capabilities"] == ["encode", "sample"]
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_the_batch_check_runs_before_the_model(tmp_path):
     """100,000 seeds fail at once with the limit's message: no latents or images are made."""
     gan = build_dcgan((8, 8, 1), g_widths=[16, 8], d_widths=[8], latent_dim=4)
@@ -109,6 +111,7 @@ def test_bad_names_are_refused(name):
 
 def test_cli_export_refuses_a_bad_name_or_max_batch_and_creates_nothing(tmp_path, capsys):
     base = tmp_path / "models"
+    zipfile.ZipFile(tmp_path / "m.keras", "w").close()  # passes --model's checks, made first
     for args in (["--name", "evil\n"], ["--name", "ok", "--max-batch", "0"]):
         with pytest.raises(SystemExit) as exit_:
             main(["export", "--model", str(tmp_path / "m.keras"), "--base", str(base), *args])
@@ -170,6 +173,7 @@ def test_declared_capabilities_match_the_exported_signatures(name):
     )  # every input is batched: max_batch applies
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_a_stale_staging_folder_is_removed_by_the_next_export(tmp_path):
     stale = tmp_path / "gan" / ".staging-x"
     (stale / "variables").mkdir(parents=True)

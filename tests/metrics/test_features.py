@@ -49,6 +49,7 @@ def test_features_are_cached_by_extractor_and_images(classifier_files, tmp_path,
     assert len(list((tmp_path / "features").glob("*.npz"))) == 2
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_inception_pipeline_with_random_weights():
     extractor = feature_extractor("inception:random")
     gray = np.random.default_rng(3).uniform(size=(2, 8, 8, 1)).astype(np.float32)

@@ -55,3 +55,17 @@ def test_k_must_be_positive():
     vae = constant_decoder_vae(0.0, 0.0)
     with pytest.raises(ValueError, match="k must be a positive integer"):
         iwae_bound(vae, IMAGES, 0)
+
+
+def test_the_progress_bar_moves_every_chunk_of_samples():
+    """At K = 5000 a batch of images is 10 chunks of 500 samples: the bar (counting images)
+    advances after each chunk by the fraction of the batch it covered."""
+    from types import SimpleNamespace
+
+    vae, steps = constant_decoder_vae(0.0, 0.0), []
+    images = np.repeat(IMAGES, 5, axis=0)  # 10 images: batches of 4, 4, 2
+    iwae_bound(vae, images, 7, batch_size=4, chunk=3, progress=SimpleNamespace(add=steps.append))
+    # each batch: chunks of 3, 3 and 1 of the 7 samples
+    expected = [n * c / 7 for n in (4, 4, 2) for c in (3, 3, 1)]
+    np.testing.assert_allclose(steps, expected)
+    assert sum(steps) == pytest.approx(10)

@@ -85,6 +85,7 @@ def test_adversarial_training_loss_mixes_clean_and_fgsm_cross_entropy():
     assert float(logs["loss"]) == pytest.approx(expected, rel=1e-4)
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_classifier_exports_classify_with_features(classifier, tmp_path):
     path = export_model(classifier, "digits_classifier", base=tmp_path)
     x = np.random.default_rng(0).uniform(size=(4, 8, 8, 1)).astype(np.float32)

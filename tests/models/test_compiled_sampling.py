@@ -36,6 +36,7 @@ def eager(model, z, *conditions):
         pytest.param("vae", marks=pytest.mark.slow),
     ],
 )
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_compiled_sampling_equals_the_eager_path(name):
     model = model_named(name)
     labels = [np.arange(N) % 10] if name == "cgan" else []

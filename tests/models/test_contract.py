@@ -4,10 +4,14 @@ Each model, built from its defaults for 8x8 digits, must: take a training step t
 its weights and logs finite numbers (and, if it samples, draw images in [0, 1]); round-trip
 `get_config`; save and load to the same weights, optimizer state and outputs; export, and
 serve every signature from a fresh process that does not import tfgen; and, loaded in a fresh
-tfgen process, continue training where it stopped.
+tfgen process, continue training where it stopped. It keeps Keras's conventions: `fit` and
+`evaluate` refuse pixels outside its `pixel_range` with an InputError naming the range and
+what they got; `compile` refuses the arguments it would ignore and keeps its optimizers on a
+recompile; `model.export(path)` writes the signatures `tfgen export` writes.
 """
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -15,10 +19,18 @@ import pytest
 
 from tests.conftest import run_python
 from tfgen.data import load_dataset
+from tfgen.errors import InputError
 from tfgen.export import export_model
-from tfgen.models import MODELS, build_model, get_spec, load_model
+from tfgen.models import MODELS, build_model, get_spec, hparam_defaults, load_model
 
 NAMES = sorted(MODELS)
+# the fast tier (`-m "not slow"`) trains one model per trainer: autoencoder, VAE, GAN,
+# conditional GAN and classifier; the full suite trains every model of the catalogue
+FAST_TIER = {"ae", "cgan", "classifier", "dcgan", "vae"}
+TRAINED = [n if n in FAST_TIER else pytest.param(n, marks=pytest.mark.slow) for n in NAMES]
+# one model per step the range check wraps (each family's train_step/test_step), with the
+# conditional GAN, whose generator update never reads the real images
+STEP_FAMILIES = ["ae", "cgan", "classifier", "dcgan", "vae", "vaegan"]
 SHAPE = (8, 8, 1)
 
 
@@ -60,7 +72,7 @@ def probe_output(model):
     return np.asarray(model(images, training=False))
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", TRAINED)
 def test_one_training_step_changes_the_weights_and_logs_finite_numbers(name):
     model = build(name)
     before, logs = train_one_step(model)
@@ -83,7 +95,7 @@ def test_config_round_trips(name):
     assert [w.shape for w in copy.weights] == [w.shape for w in model.weights]
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", TRAINED)
 def test_saves_and_loads_the_same_weights_and_outputs(name, tmp_path):
     model = build(name)
     train_one_step(model)
@@ -97,6 +109,47 @@ def test_saves_and_loads_the_same_weights_and_outputs(name, tmp_path):
     np.testing.assert_allclose(probe_output(loaded), probe_output(model), atol=1e-6)
 
 
+# What each range's model is fed instead, and what the error must then report (digits hold
+# 0 and the full 16/16 levels, so the extremes are exact).
+WRONG_RANGE = {
+    (0.0, 1.0): ((-1.0, 1.0), "min=-1, max=1"),
+    (-1.0, 1.0): ((0, 255), "min=0, max=255"),
+}
+
+
+@pytest.mark.slow  # a fit and an evaluate traced per model, 10-20 s each on 2 shared cores
+@pytest.mark.parametrize("name", STEP_FAMILIES)
+def test_fit_and_evaluate_refuse_pixels_outside_the_models_range(name):
+    model = build(name)
+    fed, received = WRONG_RANGE[model.pixel_range]
+    data = load_dataset("digits", batch_size=32, drop_remainder=True, pixel_range=fed).take(1)
+    before = [w.copy() for w in model.get_weights()]
+    low, high = model.pixel_range
+    expected = f"expects pixels in [{low:g}, {high:g}]"
+    for run in (model.fit, model.evaluate):
+        with pytest.raises(InputError, match=re.escape(expected)) as error:
+            run(data, verbose=0)
+        assert f"Received: {received}" in str(error.value) and "Rescaling(" in str(error.value)
+    for b, a in zip(before, model.get_weights()):  # the check gates the step: no update
+        np.testing.assert_array_equal(b, a)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_compile_refuses_what_the_model_would_ignore_and_keeps_its_optimizers(name):
+    model = build(name)
+    for argument in ({"loss": "mse"}, {"metrics": ["mae"]}, {"weighted_metrics": ["mae"]}):
+        with pytest.raises(InputError, match=f"does not take {next(iter(argument))}") as error:
+            model.compile(**argument)
+        # the settings it names instead exist, with the spelling --set takes
+        named = re.search(r"setting\(s\) ([\w, ]+) \(", str(error.value)).group(1).split(", ")
+        assert set(named) <= set(hparam_defaults(name)), named
+    optimizers = [getattr(model, n, None) for n in ("optimizer", "d_optimizer", "g_optimizer")]
+    model.compile(jit_compile=False, steps_per_execution=2)
+    kept = [getattr(model, n, None) for n in ("optimizer", "d_optimizer", "g_optimizer")]
+    assert all(a is b for a, b in zip(optimizers, kept)) and any(kept)
+    assert model.steps_per_execution == 2 and model.jit_compile is False
+
+
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
     """Every model trained one step, saved, and exported: {name: (keras file, version dir)}."""
@@ -107,6 +160,7 @@ def exported(tmp_path_factory):
         train_one_step(model)
         model.save(root / f"{name}.keras")
         paths[name] = (root / f"{name}.keras", export_model(model, name, base=root / "served"))
+        model.export(root / "keras_export" / name)  # Keras's call, tfgen's signatures
     return root, paths
 
 
@@ -168,3 +222,37 @@ def test_every_model_loads_and_continues_training_in_a_fresh_process(exported):
             print(name, steps, int(optimizer.iterations))
     """)
     assert out.split() == [x for name in NAMES for x in (name, "1", "2")]
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("contract_exported")
+def test_model_export_writes_the_signatures_of_tfgen_export(exported):
+    """`model.export(path)` (Keras's own call) and `tfgen export` give the same signatures,
+    inputs and outputs, read by a process that does not import tfgen."""
+    root, paths = exported
+    pairs = {
+        name: (str(version), str(root / "keras_export" / name))
+        for name, (_, version) in paths.items()
+    }
+    out = run_python(f"""
+        import json, sys
+        import tensorflow as tf
+
+        def described(path):
+            signatures = tf.saved_model.load(path).signatures
+            return {{
+                name: [sorted((k, s.dtype.name, s.shape.as_list())
+                              for k, s in fn.structured_input_signature[1].items()),
+                       sorted(fn.structured_outputs)]
+                for name, fn in signatures.items()
+            }}
+
+        report = {{name: [described(a), described(b)] for name, (a, b) in {pairs!r}.items()}}
+        assert "tfgen" not in sys.modules
+        print(json.dumps(report))
+    """)
+    report = json.loads(out.strip().splitlines()[-1])
+    assert sorted(report) == NAMES
+    for name, (tfgen_export, keras_export) in report.items():
+        assert keras_export == tfgen_export, name
+        assert "serving_default" in keras_export and len(keras_export) >= 2, name

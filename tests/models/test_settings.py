@@ -338,6 +338,7 @@ def test_settings_load_without_tensorflow():
     assert out.stdout.split() == ["False", "False"]
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_get_config_round_trip_keeps_the_options(tmp_path):
     gan = build_model("dcgan", (8, 8, 1), d_steps=2, ema_decay=0.5, d_learning_rate=1, **TINY_DCGAN)
     config = gan.get_config()

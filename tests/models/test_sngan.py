@@ -148,6 +148,7 @@ def test_sngan_with_attention_resumes_exactly(tmp_path):
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-6, err_msg=a.path)
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_conditional_sngan_follows_its_labels():
     keras.utils.set_random_seed(0)
     gan = build_model("conditional_sngan", (8, 8, 1), num_classes=10, **TINY)
@@ -158,6 +159,7 @@ def test_conditional_sngan_follows_its_labels():
     assert np.abs(gan.generate(z, 0) - gan.generate(z, 1)).max() > 1e-4
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_cgan_conditional_batch_norm_replaces_the_concatenated_label():
     keras.utils.set_random_seed(0)
     cbn = build_model("cgan", (8, 8, 1), num_classes=10, g_conditioning="cbn")

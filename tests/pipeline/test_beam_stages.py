@@ -35,6 +35,7 @@ def write_pngs(folder, images):
         tf.io.write_file(str(folder / f"{i:03d}.png"), tf.io.encode_png(image))
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_example_gen_splits_by_a_seeded_hash_of_each_image(tmp_path):
     metadata = example_gen("digits", tmp_path / "a", eval_fraction=0.1, seed=3)
     digits = read_arrays("digits")
@@ -63,6 +64,7 @@ def test_the_split_hash_keeps_the_fraction_and_depends_on_the_seed():
     assert not any(is_eval(d, 0, 0.0) for d in digests)
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_statistics_gen_equals_the_numpy_reference(tmp_path):
     digits = read_arrays("digits")
     images = np.concatenate([digits.images[:400], digits.images[:30]])  # 30 exact duplicates

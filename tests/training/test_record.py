@@ -141,6 +141,7 @@ class Killed(Exception):
     pass
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_early_stoppings_best_file_follows_the_committed_checkpoint(tmp_path, monkeypatch):
     """best.keras is copied from an improving epoch's checkpoint after its commit: an epoch
     killed before the commit leaves the best file the record points to."""
@@ -203,6 +204,7 @@ def test_a_second_run_stops_at_once_and_a_killed_holder_frees_the_folder(tmp_pat
     assert result.epochs == 1 and not live.exists()  # its leftover is now stale: removed
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_two_runs_on_one_folder_through_the_cli(tmp_path):
     workdir = tmp_path / "run"
     train_ae(workdir)
@@ -242,6 +244,7 @@ def test_remove_stale_temporaries_takes_patterns_for_folders_too(tmp_path):
 # ---- early stopping needs a validation loss ------------------------------------------------
 
 
+@pytest.mark.slow  # 6-12 s in the fast tier under xdist
 def test_early_stopping_is_refused_for_a_gan_before_anything_runs(tmp_path):
     workdir = tmp_path / "run"
     with pytest.raises(InputError, match=r"early_stopping .*val_loss.*dcgan") as raised:
@@ -273,6 +276,7 @@ TINY = {
 }
 
 
+@pytest.mark.slow  # 6-11 s in the fast tier under xdist
 def test_the_catalogue_says_which_models_log_a_validation_loss():
     """Guards `_reports_validation_loss`: a model is offered early stopping exactly when its
     held-out step reports "loss"."""

@@ -8,12 +8,15 @@ from tfgen.utils.images import auto_upscale
 
 
 class ImageSummaries(keras.callbacks.Callback):
-    """Writes `model.preview_images(batch)` under `<log_dir>/images` at the end of each epoch.
+    """Writes `model.preview_images(batch)` into `log_dir` at the end of each epoch.
 
-    The step is the epoch number, matching Keras' `epoch_*` scalars.
+    `log_dir` is a TensorBoard run folder that `keras.callbacks.TensorBoard` also writes
+    (`logs/train` or `logs/validation`), so the images sit in the same run as the scalars of
+    that split; each writer keeps its own event file there. The step is the epoch number,
+    matching Keras' `epoch_*` scalars.
 
     Args:
-        log_dir: the TensorBoard log folder (the same as `keras.callbacks.TensorBoard`'s).
+        log_dir: the run folder, e.g. `<logs>/train`.
         batch: a fixed batch of real images in the model's pixel range, for models that
             show reconstructions; GANs ignore it.
     """
@@ -26,7 +29,7 @@ class ImageSummaries(keras.callbacks.Callback):
         self._writer = None
 
     def on_train_begin(self, logs=None):
-        self._writer = tf.summary.create_file_writer(f"{self.log_dir}/images")
+        self._writer = tf.summary.create_file_writer(self.log_dir)
 
     def on_epoch_end(self, epoch, logs=None):
         grid = self.model.preview_images(self.batch)

@@ -17,14 +17,19 @@ TENSOR_NAME = "embedding/.ATTRIBUTES/VARIABLE_VALUE"  # the variable's key in th
 class LatentProjector(keras.callbacks.Callback):
     """At each epoch end, stores `model.encode_latent(images)` where the projector finds it.
 
-    Writes `<log_dir>/projector/`: a checkpoint of the codes, `metadata.tsv` with the labels,
-    `sprite.png` with the images, and `projector_config.pbtxt` tying them together. Open the
-    PROJECTOR tab of `tensorboard --logdir <log_dir>`.
+    `log_dir` is a TensorBoard run folder (`logs/validation`, or `logs/train` without a
+    validation split). TensorBoard's projector reads `projector_config.pbtxt` and the latest
+    checkpoint from each run's folder (not from the logdir's subfolders that hold no events),
+    so all of it goes into `log_dir`, beside the run's event files: the checkpoint of the
+    codes (`embedding-<epoch>`), `metadata.tsv` (the labels), `sprite.png` (the images) and
+    the config tying them together. The PROJECTOR tab then shows the run from
+    `tensorboard --logdir <logs>` or from any folder above it; every path is relative, so
+    the logs can be moved.
     """
 
     def __init__(self, log_dir, images, labels=None):
         super().__init__()
-        self.folder = Path(log_dir) / "projector"
+        self.folder = Path(log_dir)
         self.images = np.asarray(images, np.float32)
         self.labels = None if labels is None else np.asarray(labels)
         self._manager = None
@@ -33,7 +38,9 @@ class LatentProjector(keras.callbacks.Callback):
         self.folder.mkdir(parents=True, exist_ok=True)
         self._embedding = tf.Variable(tf.zeros([len(self.images), self.model.latent_dim]))
         checkpoint = tf.train.Checkpoint(embedding=self._embedding)
-        self._manager = tf.train.CheckpointManager(checkpoint, str(self.folder), max_to_keep=1)
+        self._manager = tf.train.CheckpointManager(
+            checkpoint, str(self.folder), max_to_keep=1, checkpoint_name="embedding"
+        )
         self._write_config()
 
     def on_epoch_end(self, epoch, logs=None):

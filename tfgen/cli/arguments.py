@@ -1,7 +1,17 @@
-"""Argument types and the argument groups several verbs share."""
+"""Argument types and the argument groups several verbs share.
+
+The path types (`model_file`, `data_source`, `output_file`, `new_path`) make the cheap checks
+the library makes first (the file exists, has the right suffix, the output's folder can be
+made), here, at parse time: a wrong path is one line and exit status 2 at once, not after
+TensorFlow has loaded. The library still makes every check, for its Python callers.
+"""
 
 import argparse
+import glob
 import json
+import os
+import zipfile
+from pathlib import Path
 
 SOURCE_HELP = (
     "'digits', 'fashion_mnist[:test]', 'mnist[:test]', 'tfds:NAME[:SPLIT]', an MNIST IDX folder "
@@ -12,7 +22,7 @@ SOURCE_HELP = (
 
 def add_data_arguments(parser, required=True, help=SOURCE_HELP):
     """--data plus the options that shape what is read from it."""
-    parser.add_argument("--data", required=required, metavar="SOURCE", help=help)
+    parser.add_argument("--data", type=data_source, required=required, metavar="SOURCE", help=help)
     parser.add_argument(
         "--classes",
         type=class_list,
@@ -113,6 +123,13 @@ def fraction(text):
     return value
 
 
+def quantile(text):
+    value = _float_or_none(text)
+    if value is None or not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"expected a quantile in [0, 1], received {text!r}")
+    return value
+
+
 def truncation(text):
     value = _float_or_none(text)
     if value is None or not 0 < value <= 1:
@@ -167,3 +184,103 @@ def _number_list(text, convert, valid, expected):
             f"{'is' if len(bad) == 1 else 'are'} not. Received: {text!r}"
         )
     return values
+
+
+def model_file(text):
+    """A saved model's path: an existing, readable file ending in .keras that is a zip archive
+    (what `tfgen.models.load_model` checks before Keras reads it)."""
+    path = Path(text)
+    if path.suffix != ".keras":
+        raise argparse.ArgumentTypeError(
+            f"expected a saved model file ending in .keras. Received: {text!r}"
+        )
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text}: no such model file.")
+    if not os.access(path, os.R_OK):
+        raise argparse.ArgumentTypeError(f"{text}: the model file is not readable (permissions).")
+    if not zipfile.is_zipfile(path):
+        raise argparse.ArgumentTypeError(
+            f"{text}: cannot load the model: a .keras file is a zip archive and this one is not "
+            f"(truncated or not a model file). Received: {path.stat().st_size} bytes."
+        )
+    return text
+
+
+# the named sources `tfgen.data` reads without a path (their splits it checks itself)
+_NAMED_SOURCES = ("digits", "mnist", "fashion_mnist")
+
+
+def data_source(text):
+    """A data source that may exist: a named dataset, a `tfds:` source, an existing path, an
+    existing IDX folder with ':SPLIT', or a glob that matches files. Only a source that surely
+    does not exist is refused; `tfgen.data` checks the rest when it reads it."""
+    path = Path(text).expanduser()
+    folder = Path(text.rpartition(":")[0]).expanduser() if ":" in text else None
+    if text and (
+        text.partition(":")[0] in _NAMED_SOURCES
+        or text.startswith("tfds:")
+        or path.exists()
+        or (folder is not None and folder.is_dir())
+        or (glob.has_magic(text) and glob.glob(os.path.expanduser(text)))
+    ):
+        return text
+    raise argparse.ArgumentTypeError(
+        f"data source not found: no such file or folder; expected {SOURCE_HELP}. Received: {text!r}"
+    )
+
+
+def output_file(*suffixes):
+    """The type of an output file's option: a path ending in one of `suffixes`, not a folder,
+    whose folder exists or can be made (tfgen writes files atomically and makes folders)."""
+
+    def check(text):
+        if not text.lower().endswith(suffixes):
+            raise argparse.ArgumentTypeError(
+                f"expected a file ending in {' or '.join(suffixes)}. Received: {text!r}"
+            )
+        if Path(text).is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder; expected a file path.")
+        check_can_create(text)
+        return text
+
+    return check
+
+
+def output_folder(text):
+    """A folder tfgen writes into: an existing folder, or a path it can make."""
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file; expected a folder.")
+    check_can_create(text)
+    return text
+
+
+def existing_path(text):
+    """A file or folder that exists."""
+    if not Path(text).exists():
+        raise argparse.ArgumentTypeError(f"{text}: no such file or folder.")
+    return text
+
+
+def new_path(text):
+    """A path that does not exist yet and can be made (generated data never overwrites)."""
+    if Path(text).exists():
+        raise argparse.ArgumentTypeError(
+            f"{text} exists; choose a new path (generated data never overwrites)."
+        )
+    check_can_create(text)
+    return text
+
+
+def check_can_create(text):
+    """Refuses a path whose nearest existing ancestor is a file or not writable."""
+    ancestor = Path(text).absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise argparse.ArgumentTypeError(
+            f"cannot create {text}: {ancestor} is a file, not a folder."
+        )
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(
+            f"cannot create {text}: the folder {ancestor} is not writable."
+        )

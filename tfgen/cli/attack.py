@@ -1,6 +1,12 @@
 """`tfgen attack {fgsm,pgd} --model CLASSIFIER --data SOURCE --eps 0.05,0.1,0.2,0.3 [...]`"""
 
-from tfgen.cli.arguments import add_data_arguments, positive_float_list, positive_int
+from tfgen.cli.arguments import (
+    add_data_arguments,
+    model_file,
+    output_file,
+    positive_float_list,
+    positive_int,
+)
 
 
 def add_parser(verbs):
@@ -14,7 +20,9 @@ def add_parser(verbs):
         ),
     )
     p.add_argument("method", choices=("fgsm", "pgd"), help="the attack")
-    p.add_argument("--model", required=True, metavar="PATH", help="a classifier .keras model")
+    p.add_argument(
+        "--model", required=True, type=model_file, metavar="PATH", help="a classifier .keras model"
+    )
     add_data_arguments(p)
     p.add_argument(
         "--eps",
@@ -24,7 +32,13 @@ def add_parser(verbs):
     )
     p.add_argument("--steps", type=positive_int, default=10, help="PGD iterations (default: 10)")
     p.add_argument("--max-images", type=positive_int, help="attack at most this many images")
-    p.add_argument("--json", required=True, metavar="FILE", help="the JSON report to write")
+    p.add_argument(
+        "--json",
+        required=True,
+        type=output_file(".json"),
+        metavar="FILE",
+        help="the JSON report to write",
+    )
     p.set_defaults(run=run)
 
 

@@ -2,6 +2,8 @@
 
 import json
 
+from tfgen.cli.arguments import data_source, existing_path, model_file, output_file
+
 
 def add_parser(verbs):
     p = verbs.add_parser(
@@ -13,23 +15,41 @@ def add_parser(verbs):
             "accuracy and AUROC of telling them apart."
         ),
     )
-    p.add_argument("--model", required=True, metavar="PATH", help="a saved GAN .keras model")
-    p.add_argument("images", nargs="*", metavar="IMAGE", help="image files or folders to score")
-    p.add_argument("--real", metavar="SOURCE", help="real images (any data source)")
-    p.add_argument("--fake", metavar="SOURCE", help="generated images (any data source)")
-    p.add_argument("--json", metavar="FILE", help="write the report here (default: print it)")
+    p.add_argument(
+        "--model", required=True, type=model_file, metavar="PATH", help="a saved GAN .keras model"
+    )
+    p.add_argument(
+        "images",
+        nargs="*",
+        type=existing_path,
+        metavar="IMAGE",
+        help="image files or folders to score",
+    )
+    p.add_argument(
+        "--real", type=data_source, metavar="SOURCE", help="real images (any data source)"
+    )
+    p.add_argument(
+        "--fake", type=data_source, metavar="SOURCE", help="generated images (any data source)"
+    )
+    p.add_argument(
+        "--json",
+        type=output_file(".json"),
+        metavar="FILE",
+        help="write the report here (default: print it)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args):
     from tfgen.errors import InputError
-    from tfgen.models import load_model
-    from tfgen.utils.io import write_json_atomic
 
     if not args.images and not (args.real and args.fake):
         raise InputError("give images to score, or both --real and --fake to measure accuracy.")
     if bool(args.real) != bool(args.fake):
         raise InputError("--real and --fake go together.")
+    from tfgen.models import load_model  # TensorFlow loads from here on
+    from tfgen.utils.io import write_json_atomic
+
     model = load_model(args.model)
     report = {"model": args.model}
     if args.images:

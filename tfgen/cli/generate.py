@@ -1,6 +1,6 @@
 """`tfgen generate --model PATH --n N --out DIR|FILE.tfrecord [--per-class]`"""
 
-from tfgen.cli.arguments import positive_int, truncation
+from tfgen.cli.arguments import model_file, new_path, positive_int, truncation
 
 
 def add_parser(verbs):
@@ -13,11 +13,15 @@ def add_parser(verbs):
             "labels for a conditional model)."
         ),
     )
-    p.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
+    p.add_argument(
+        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
+    )
     p.add_argument(
         "--n", type=positive_int, required=True, help="images (per class with --per-class)"
     )
-    p.add_argument("--out", required=True, metavar="DIR|FILE.tfrecord", help="a new path")
+    p.add_argument(
+        "--out", required=True, type=new_path, metavar="DIR|FILE.tfrecord", help="a new path"
+    )
     p.add_argument("--per-class", action="store_true", help="conditional models: N per class")
     p.add_argument("--seed", type=int, default=0, help="image i uses seed + i (default: 0)")
     p.add_argument("--truncation", type=truncation, default=1.0, help="psi in (0, 1]")

@@ -1,9 +1,15 @@
 """`tfgen latent {interpolate,arithmetic,attribute,traverse,grid,scatter} ...`: latent-space
 pictures of an autoencoder or VAE, each written as one PNG."""
 
-import numpy as np
-
-from tfgen.cli.arguments import SOURCE_HELP, float_list, index_list, positive_int
+from tfgen.cli.arguments import (
+    SOURCE_HELP,
+    data_source,
+    float_list,
+    index_list,
+    model_file,
+    output_file,
+    positive_int,
+)
 
 
 def add_parser(verbs):
@@ -15,14 +21,20 @@ def add_parser(verbs):
     tools = p.add_subparsers(dest="tool", required=True, metavar="TOOL")
     for name, add, run, help_text in TOOLS:
         tool = tools.add_parser(name, help=help_text, description=help_text)
-        tool.add_argument("--model", required=True, metavar="PATH", help="a saved .keras model")
-        tool.add_argument("--out", required=True, metavar="PNG", help="output PNG file")
+        tool.add_argument(
+            "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
+        )
+        tool.add_argument(
+            "--out", required=True, type=output_file(".png"), metavar="PNG", help="output PNG file"
+        )
         add(tool)
         tool.set_defaults(run=run)
 
 
 def _data(tool, required=True):
-    tool.add_argument("--data", required=required, metavar="SOURCE", help=SOURCE_HELP)
+    tool.add_argument(
+        "--data", type=data_source, required=required, metavar="SOURCE", help=SOURCE_HELP
+    )
 
 
 def _add_interpolate(tool):
@@ -34,15 +46,20 @@ def _add_interpolate(tool):
 
 
 def _interpolate(args):
+    import numpy as np
+
     from tfgen.tools import latent
 
     model, images, _ = _load(args)
     strip = latent.interpolate(model, images[args.a], images[args.b], args.steps, args.method)
+    steps = [f"t={t:.2f}" for t in np.linspace(0.0, 1.0, args.steps)]
+    steps[0], steps[-1] = f"a (image {args.a})", f"b (image {args.b})"
     _write(
         args.out,
         strip,
         columns=args.steps,
-        what=f"{args.method} interpolation {args.a} -> {args.b}",
+        what=f"{args.method} interpolation from image {args.a} to image {args.b}",
+        column_labels=steps,
     )
 
 
@@ -53,6 +70,8 @@ def _add_arithmetic(tool):
 
 
 def _arithmetic(args):
+    import numpy as np
+
     from tfgen.tools import latent
 
     model, images, _ = _load(args)
@@ -62,7 +81,8 @@ def _arithmetic(args):
         args.out,
         np.concatenate([np.stack([a, b, c]), result]),
         columns=4,
-        what=f"decode(code({args.a}) - code({args.b}) + code({args.c})), after a, b, c",
+        what=f"latent arithmetic: a = image {args.a}, b = image {args.b}, c = image {args.c}",
+        column_labels=["a", "b", "c", "a - b + c"],
     )
 
 
@@ -93,7 +113,8 @@ def _attribute(args):
         args.out,
         edited.reshape(-1, *edited.shape[2:]),
         columns=len(strengths),
-        what=f"mean(class {args.label}) - mean(all) added at strengths {strengths}",
+        what=f"adding v = mean code(class {args.label}) - mean code(all)",
+        column_labels=[f"+{s:g} v" for s in strengths],
     )
 
 
@@ -110,6 +131,8 @@ def _add_traverse(tool):
 
 
 def _traverse(args):
+    import numpy as np
+
     from tfgen.tools import latent
 
     model, images, _ = _load(args)
@@ -126,7 +149,9 @@ def _traverse(args):
         args.out,
         np.concatenate(rows),
         columns=args.steps,
-        what=f"traversal of dims {dims} over {list(args.range)} from {origin}",
+        what=f"traversal of one latent dimension per row, from {origin}",
+        row_labels=[f"z[{d}]" for d in dims],
+        column_labels=[f"{v:.2g}" for v in values],
     )
 
 
@@ -139,7 +164,17 @@ def _grid(args):
     from tfgen.tools import latent
 
     images = latent.latent_grid(load_model(args.model), args.n)
-    _write(args.out, images, columns=args.n, what=f"{args.n}x{args.n} grid of the 2-d latent")
+    z1, z2 = latent.latent_grid_axes(args.n)
+    _write(
+        args.out,
+        images,
+        columns=args.n,
+        what=f"{args.n}x{args.n} grid of the 2-d latent (decoded at prior quantiles)",
+        row_labels=[f"{v:.2f}" for v in z2],
+        column_labels=[f"{v:.2f}" for v in z1],
+        xlabel="z[0]",
+        ylabel="z[1]",
+    )
 
 
 def _add_scatter(tool):
@@ -202,8 +237,9 @@ def _load(args):
     return model, images, labels
 
 
-def _write(path, images, columns, what):
-    from tfgen.utils.images import write_grid
+def _write(path, images, columns, what, **labels):
+    """A labelled figure of the images (see `tfgen.utils.plots.image_table`)."""
+    from tfgen.utils import plots
 
-    write_grid(path, images, columns=columns)
+    plots.save_figure(plots.image_table(images, columns, title=what, **labels), path)
     print(f"wrote {what} to {path}")

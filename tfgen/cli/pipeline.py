@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+from tfgen.cli.arguments import output_file
+
 
 def add_parser(verbs):
     p = verbs.add_parser(
@@ -59,25 +61,32 @@ def add_parser(verbs):
         "-v",
         "--verbose",
         action="store_true",
-        help="show the run's whole log (kfp.local's and every stage's output) as it runs; "
-        "by default one line per stage, the log in PIPELINE_ROOT/logs/",
+        help="show the run's whole log (kfp.local's and every stage's output) as it runs, "
+        "and TensorFlow's own log lines; by default one line per stage, the log in "
+        "PIPELINE_ROOT/logs/",
     )
     run.set_defaults(run=_run)
-    compile_.add_argument("--out", required=True, metavar="YAML", help="the file to write")
+    compile_.add_argument(
+        "--out",
+        required=True,
+        type=output_file(".yaml", ".yml", ".json"),
+        metavar="YAML",
+        help="the file to write",
+    )
     compile_.set_defaults(run=_compile)
 
 
 def _list(args):
     for name in _pipelines().PIPELINES:
-        config = _pipelines().load_config(name)
-        print(f"{name}: {config['description']} (serves {config['served_name']})")
+        description, served_name = _pipelines().describe(name)  # no KFP, Beam or TensorFlow
+        print(f"{name}: {description} (serves {served_name})")
 
 
 def _run(args):
     from tfgen.errors import InputError
 
+    config = _config(args)
     local = _local()
-    config = _config(local, args)
     root = Path(args.pipeline_root).resolve()
     print(f"running {args.name} ({config['name']}) locally; artifacts under {args.pipeline_root}")
     started = time.monotonic()
@@ -108,12 +117,14 @@ def _duration(seconds):
 
 
 def _compile(args):
-    local = _local()
-    out = local.compile_to(_config(local, args), Path(args.out))
+    config = _config(args)
+    out = _local().compile_to(config, Path(args.out))
     print(f"wrote {out}: submit it to Kubeflow Pipelines or Vertex AI Pipelines")
 
 
-def _config(local, args):
+def _config(args):
+    """The run's config; the name, --set keys and Beam flags are checked before KFP and
+    TensorFlow load."""
     from tfgen.cli.arguments import parse_assignments
     from tfgen.errors import InputError
 
@@ -122,10 +133,12 @@ def _config(local, args):
             f"unknown pipeline: expected one of {list(_pipelines().PIPELINES)}. "
             f"Received: {args.name!r}"
         )
+    overrides, beam_args = parse_assignments(args.overrides), _beam_args(args)
     try:
-        return local.configure(args.name, parse_assignments(args.overrides), _beam_args(args))
+        _pipelines().check_overrides(args.name, overrides)
+        return _local().configure(args.name, overrides, beam_args)
     except KeyError as e:
-        raise InputError(f"unknown config key {e}") from None
+        raise InputError(f"unknown config key {e.args[0]}") from None
 
 
 def _beam_args(args):

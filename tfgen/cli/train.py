@@ -10,7 +10,9 @@ import argparse
 from tfgen.cli.arguments import (
     add_data_arguments,
     data_options,
+    data_source,
     fraction,
+    output_folder,
     parse_assignments,
     positive_float,
     positive_int,
@@ -45,7 +47,11 @@ def add_parser(verbs):
     add_data_arguments(p, required=False)
     p.add_argument("--epochs", type=positive_int, help="total epochs")
     p.add_argument("--batch-size", type=positive_int, help=f"default: {DEFAULT_BATCH_SIZE}")
-    p.add_argument("--workdir", help="checkpoint, state and TensorBoard logs (default: runs/MODEL)")
+    p.add_argument(
+        "--workdir",
+        type=output_folder,
+        help="checkpoint, state and TensorBoard logs (default: runs/MODEL)",
+    )
     p.add_argument(
         "--set",
         action="append",
@@ -58,7 +64,8 @@ def add_parser(verbs):
     p.add_argument(
         "--max-seconds",
         type=positive_float,
-        help="stop cleanly after this wall-clock time, saving the model",
+        help="stop at the first step after this wall-clock time, saving the model; the same "
+        "command resumes from that step",
     )
     p.add_argument(
         "--early-stopping",
@@ -147,11 +154,17 @@ def run(args):
         )
     else:
         note = {
-            "max_seconds": " (stopped by --max-seconds)",
+            "max_seconds": " (stopped by --max-seconds; the same command resumes from there)",
             "early_stopping": " (stopped early: the validation loss stopped improving; the "
             f"model holds the best epoch's weights, also in {result.paths.best})",
         }.get(result.stopped_by, "")
-        print(f"trained {args.model} to epoch {result.epochs} in {result.seconds:.1f} s{note}")
+        partial = (
+            f" and {result.steps} step(s) of epoch {result.epochs + 1}" if result.steps else ""
+        )
+        print(
+            f"trained {args.model} to epoch {result.epochs}{partial} in {result.seconds:.1f} s"
+            f"{note}"
+        )
     print(f"model: {result.paths.model}\nTensorBoard: tensorboard --logdir {result.paths.logs}")
 
 
@@ -194,6 +207,7 @@ def run_options(args):
 
     run_file = load_run_file(args.config, model=args.model) if args.config else None
     given = dict(run_file.run) if run_file else {}
+    _check_paths_of(run_file, given)
     flags = {name: getattr(args, name) for name in _FLAGS}
     given.update({k: v for k, v in flags.items() if v is not None})
     given.update(data_options(args))
@@ -208,6 +222,17 @@ def run_options(args):
     run["data_options"] = {k: run.pop(k) for k in _DATA_OPTIONS if k in run}
     run["hparams"] = model_settings(args.model, run_file, parse_assignments(args.hparams))
     return run
+
+
+def _check_paths_of(run_file, given):
+    """The --data and --workdir a config file gives, checked as the flags are (before
+    TensorFlow loads)."""
+    for name, check in (("data", data_source), ("workdir", output_folder)):
+        if name in given and isinstance(given[name], str):
+            try:
+                check(given[name])
+            except argparse.ArgumentTypeError as e:
+                raise InputError(f"{run_file.path}: {name}: {e}") from None
 
 
 def model_settings(model, run_file, assignments):

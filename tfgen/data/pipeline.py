@@ -1,5 +1,7 @@
 """The input pipeline: source -> decode -> map -> cache -> shuffle -> batch -> prefetch."""
 
+import warnings
+
 import numpy as np
 import tensorflow as tf
 
@@ -13,6 +15,9 @@ from tfgen.errors import InputError
 from tfgen.utils.images import TANH_RANGE
 
 _SUBSETS = (None, "training", "validation", "both")
+# Fewer training steps per epoch than this draws a `FewStepsWarning`: 200 images at batch 64
+# (3 steps) left a DCGAN collapsed after its epochs, with nothing to say why.
+MIN_STEPS_PER_EPOCH = 20
 
 
 def load_dataset(
@@ -277,8 +282,58 @@ def _check_full_batch(parts, batch_size, source, classes, validation_split):
                 f"batch_size must be at most the number of training examples: {source} has "
                 f"{count} training example(s){' after ' + ' and '.join(after) if after else ''}, "
                 "and training drops the last partial batch, so no batch would remain. "
-                f"Received: batch_size={batch_size}"
+                f"{_smaller_batch_fix(count)} Received: batch_size={batch_size}"
             )
+
+
+class FewStepsWarning(UserWarning):
+    """An epoch makes so few training steps that the model barely trains (see
+    `MIN_STEPS_PER_EPOCH`)."""
+
+
+def check_steps_per_epoch(steps, *, batch_size=None, examples=None, who="the model"):
+    """Refuses an epoch of no step and warns (once per case) of one of fewer than
+    `MIN_STEPS_PER_EPOCH`, naming the numbers and the fix: a smaller batch size.
+
+    Args:
+        steps: training steps per epoch (batches); None when unknown (nothing is checked).
+        batch_size, examples: what the numbers come from, where known (named in the message).
+        who: the model, as the message names it.
+
+    Raises:
+        InputError: `steps` is 0: the data holds no (full) batch.
+    """
+    if steps is None or steps >= MIN_STEPS_PER_EPOCH:
+        return
+    if steps == 0:
+        raise InputError(
+            f"{who} got no training batch: its data yields no full batch"
+            f"{f' of {batch_size}' if batch_size else ''} (fewer examples than the batch "
+            "size, and the partial batch is dropped: drop_remainder). "
+            f"{_smaller_batch_fix(examples)} Received: batch_size={batch_size}"
+        )
+    batches = f"batches of {batch_size}" if batch_size else "its batches"
+    if examples is not None:
+        batches = f"{examples} training example(s) in {batches}"
+    examples = examples if examples is not None else steps * batch_size if batch_size else None
+    warnings.warn(
+        f"{who} trains only {steps} step(s) per epoch ({batches}): too few updates per epoch "
+        f"to learn much (GANs collapse on such runs). "
+        f"{_smaller_batch_fix(examples, MIN_STEPS_PER_EPOCH)}",
+        FewStepsWarning,
+        stacklevel=3,
+    )
+
+
+def _smaller_batch_fix(examples, steps=1):
+    """The fix for too few batches, with the batch size that gives `steps` of them."""
+    if not examples:
+        return "Use a smaller batch size (tfgen train --batch-size N; batch_size= in Python)."
+    size = max(1, examples // steps)
+    return (
+        f"Use a batch size of at most {size}: tfgen train --batch-size {size}, or "
+        f"batch_size={size} in tfgen.data.load_dataset / fit."
+    )
 
 
 def _keep_classes(ds, classes):

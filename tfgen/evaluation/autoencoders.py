@@ -46,7 +46,9 @@ def denoising(model, images, noise, level, seed):
 
 
 def likelihood(vae, images, iwae_samples, seed, progress=None):
-    """ELBO and the IWAE bound per image, in nats, on the data the model assumes."""
+    """ELBO and the IWAE bound per image, in nats, on the data the model assumes, with the
+    standard error of each mean over the images (how far another draw of as many images could
+    move it; the bound's own gap to log p(x) shrinks with K instead)."""
     data = vae.evaluation_inputs(images)
     elbos = elbo(vae, data, seed=seed)
     bounds = iwae_bound(vae, data, iwae_samples, seed=seed, progress=progress)
@@ -55,11 +57,20 @@ def likelihood(vae, images, iwae_samples, seed, progress=None):
         "likelihood": vae.likelihood,
         "elbo_nats": float(elbos.mean()),
         "negative_elbo_nats": float(-elbos.mean()),
+        "elbo_standard_error_nats": standard_error(elbos),
         "iwae_samples": iwae_samples,
         "iwae_bound_nats": float(bounds.mean()),
         "nll_nats": float(-bounds.mean()),
+        "nll_standard_error_nats": standard_error(bounds),
+        "images": int(len(bounds)),
     }
     return summary, {"elbo_nats": elbos, "iwae_bound_nats": bounds}
+
+
+def standard_error(values):
+    """The standard error of the mean of `values`: sample std (ddof 1) over sqrt(n); 0 for one."""
+    values = np.asarray(values, np.float64)
+    return float(values.std(ddof=1) / np.sqrt(len(values))) if len(values) > 1 else 0.0
 
 
 def anomaly_scores(images, reconstructions, window, likelihood_columns=None):

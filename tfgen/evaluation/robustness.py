@@ -12,7 +12,6 @@ from tfgen.models import load_model
 from tfgen.models.classifier import Classifier
 from tfgen.ops.adversarial import accuracy_under_attack, check_eps
 from tfgen.utils import plots
-from tfgen.utils.images import write_grid
 from tfgen.utils.io import write_json_atomic
 
 EXAMPLES = 8  # adversarial examples shown per eps
@@ -64,7 +63,15 @@ def attack_report(
         title=f"{Path(model_path).parent.name}",
     )
     rows = [examples[eps][:EXAMPLES] for eps in accuracy]  # eps 0: the clean images
-    write_grid(files["examples"], np.concatenate(rows), columns=EXAMPLES)
+    plots.save_figure(
+        plots.image_table(
+            np.concatenate(rows),
+            columns=min(EXAMPLES, len(rows[0])),
+            row_labels=[_eps_label(eps, value) for eps, value in accuracy.items()],
+            title=f"{method.upper()} adversarial examples (rows: eps, accuracy)",
+        ),
+        files["examples"],
+    )
     report = {
         "attack": method,
         "steps": steps if method == "pgd" else 1,
@@ -80,3 +87,7 @@ def attack_report(
     }
     write_json_atomic(json_path, report)
     return report
+
+
+def _eps_label(eps, accuracy):
+    return f"{'clean' if eps == 0 else f'eps {eps:g}'}: acc {accuracy:.2f}"

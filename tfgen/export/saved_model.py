@@ -7,6 +7,10 @@ renamed to its version number. `saved_models/` never holds a partial version.
 Serialized: an export (or a Pusher) holds an exclusive lock on `<base>/<name>/.tfgen.lock` from
 staging to publish, so two exports of one name cannot race for a version number, and staging
 folders left by a killed export can be removed safely under the lock.
+
+One format per name: its versions are all SavedModels, or all LiteRT or ONNX files
+(`tfgen.export.devices`), since a reader of `<base>/<name>` (TF Serving, an app) loads the
+newest version and must find the format it expects.
 """
 
 import contextlib
@@ -20,12 +24,15 @@ import numpy as np
 import tensorflow as tf
 
 import tfgen
+from tfgen.errors import InputError
+from tfgen.export import litert, onnx
 from tfgen.export.signatures import build_archive
 from tfgen.ops.serving import DEFAULT_MAX_BATCH, check_max_batch, check_model_name
 from tfgen.utils.io import locked_folder, remove_stale_temporaries
 
 METADATA_FILE = "assets.extra/tfgen.json"  # TF Serving ignores assets.extra/ (but warmup data)
 STAGING_PREFIX = ".staging-"
+DEVICE_FILES = {"litert": litert.FILE, "onnx": onnx.FILE}  # what a device version holds
 
 
 def export_model(
@@ -57,6 +64,7 @@ def export_model(
     check_max_batch(max_batch)
     model_dir = Path(base) / name
     with model_lock(model_dir):
+        check_one_format(model_dir, "saved_model")
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_dir))
         try:
             archive, signatures = build_archive(model, encoder_only, max_batch)
@@ -78,6 +86,29 @@ def model_lock(model_dir):
     with locked_folder(model_dir, purpose="export", wait=True):
         remove_stale_temporaries(model_dir, (f"{STAGING_PREFIX}*",))
         yield Path(model_dir)
+
+
+def format_of(version_dir):
+    """'saved_model', 'litert' or 'onnx': what a version folder holds (None if unknown)."""
+    version_dir = Path(version_dir)
+    if (version_dir / "saved_model.pb").exists():
+        return "saved_model"
+    return next((f for f, file in DEVICE_FILES.items() if (version_dir / file).exists()), None)
+
+
+def check_one_format(model_dir, format):
+    """Raises InputError if `model_dir` holds versions of another format than `format`."""
+    model_dir = Path(model_dir)
+    if not model_dir.is_dir():
+        return
+    versions = [p for p in model_dir.iterdir() if p.is_dir() and p.name.isdigit()]
+    other = {format_of(p) for p in versions} - {format, None}
+    if other:
+        raise InputError(
+            f"{model_dir} holds {sorted(other)[0]} versions and a name holds one format: "
+            f"export format={format!r} under another name (e.g. {model_dir.name}_{format}). "
+            f"Received: name={model_dir.name!r}"
+        )
 
 
 def next_version(model_dir):

@@ -16,6 +16,7 @@ except ImportError:  # a Keras that moved it: sample in graph mode rather than f
 
 
 from tfgen.errors import InputError
+from tfgen.models.conventions import KerasConventions
 from tfgen.ops.sampling import TRUNCATION_METHODS, latents_from_seeds, seed_range
 from tfgen.ops.serving import Endpoint, checked_images, checked_latents, checked_seeds
 
@@ -51,8 +52,9 @@ CONDITIONAL = "conditional"  # its images depend on a class label (`num_classes`
 DISCRIMINATE = "discriminate"  # scores images real vs generated: discriminator_scores(images)
 
 
-class ServableMixin:
-    """What every servable model declares: its `capabilities` and its serving endpoints.
+class ServableMixin(KerasConventions):
+    """What every servable model declares: its `capabilities` and its serving endpoints, and
+    the Keras conventions it keeps (`tfgen.models.conventions`).
 
     Families extend both cooperatively (`super().capabilities | {...}`,
     `{**super().serving_endpoints(max_batch), ...}`), so a VAE, both an autoencoder and a

@@ -5,6 +5,7 @@ import keras
 import tensorflow as tf
 
 from tfgen.config import TwoOptimizers
+from tfgen.errors import InputError
 
 
 def adam(learning_rate, beta_1=0.9, beta_2=0.999):
@@ -68,11 +69,32 @@ class TwoOptimizersMixin:
     state). Both optimizers are built eagerly. The model lists what `g_optimizer` updates in
     `generator_side_variables`."""
 
-    def compile(self, d_optimizer=None, g_optimizer=None, **kwargs):
-        """An optimizer not given is the Adam of the model's options (`TwoOptimizers`), or of
-        `TwoOptimizers`' defaults (Radford et al. 2016) for a model built by hand."""
-        kwargs.setdefault("optimizer", None)  # else Keras adds an unused RMSprop
-        super().compile(**kwargs)
+    uses_keras_optimizer = False  # Keras's one `optimizer` stays None (see KerasConventions)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, optimizer=None, **kwargs):
+        """An optimizer not given is the model's current one (so a recompile for
+        `jit_compile` or `steps_per_execution` keeps both optimizers' state), else the Adam
+        of the model's options (`TwoOptimizers`), or of `TwoOptimizers`' defaults (Radford
+        et al. 2016) for a model built by hand. `auto_scale_loss=False` leaves both
+        unscaled under mixed_float16; the other arguments are `KerasConventions.compile`'s.
+
+        Raises:
+            InputError: `optimizer=` (the model has two), or an argument it does not use.
+        """
+        if optimizer is not None:
+            raise InputError(
+                f"{type(self).__name__} trains two optimizers, the discriminator's and the "
+                "generator's: compile() takes d_optimizer= and g_optimizer=, not optimizer=. "
+                "Their Adam learning rates and betas are settings: tfgen train ... --set "
+                "d_learning_rate=1e-4 --set g_learning_rate=1e-4 (d_beta_1, g_beta_1, ... "
+                "likewise; build_model(name, shape, d_learning_rate=1e-4) in Python). "
+                f"Received: optimizer={optimizer!r}"
+            )
+        super().compile(optimizer=None, **kwargs)  # None: else Keras adds an unused RMSprop
+        if d_optimizer is None:
+            d_optimizer = getattr(self, "d_optimizer", None)
+        if g_optimizer is None:
+            g_optimizer = getattr(self, "g_optimizer", None)
         if d_optimizer is None or g_optimizer is None:
             options = getattr(self, "options", None)
             d_default, g_default = two_adams(
@@ -83,8 +105,10 @@ class TwoOptimizersMixin:
         d_optimizer = keras.optimizers.get(d_optimizer)
         g_optimizer = keras.optimizers.get(g_optimizer)
         # both players are loss-scaled under float16, not only Keras's one `optimizer`
-        self.d_optimizer = loss_scaled(d_optimizer, self.dtype_policy)
-        self.g_optimizer = loss_scaled(g_optimizer, self.dtype_policy)
+        if kwargs.get("auto_scale_loss", True):
+            d_optimizer = loss_scaled(d_optimizer, self.dtype_policy)
+            g_optimizer = loss_scaled(g_optimizer, self.dtype_policy)
+        self.d_optimizer, self.g_optimizer = d_optimizer, g_optimizer
         build_optimizer(self.d_optimizer, self.discriminator.trainable_variables)
         build_optimizer(self.g_optimizer, self.generator_side_variables)
 

@@ -8,17 +8,14 @@ computation (`gated`): without a control dependency the model could run first. E
 with autograph off: no Python `if` on tensors here.
 """
 
-import re
 from typing import NamedTuple
 
 import tensorflow as tf
 
 from tfgen.errors import InputError
+from tfgen.utils.names import check_model_name  # noqa: F401 (its home before; re-exported)
 
 DEFAULT_MAX_BATCH = 1024  # rows per request; one request of 100,000 seeds took 34 s and 3.8 GB
-
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
-_NAME_MAX = 255  # a folder name's limit on common file systems
 
 
 class Endpoint(NamedTuple):
@@ -29,30 +26,6 @@ class Endpoint(NamedTuple):
     input_specs: list
     outputs: list
     resources: list
-
-
-def check_model_name(name, what="name"):
-    """`name` if it is safe as one folder name under `saved_models/`, else InputError.
-
-    Letters, digits, `_`, `-` and `.`; starting with a letter or digit (so no leading dot, and
-    TF Serving never mistakes it for a staging folder); no `..`, no separators, no control
-    characters. An anchored full match: `re.match(...$)` would let a trailing newline through.
-
-    Raises:
-        InputError: anything else, naming `what` and showing the value received.
-    """
-    if (
-        not isinstance(name, str)
-        or not _NAME.fullmatch(name)
-        or ".." in name
-        or len(name) > _NAME_MAX
-    ):
-        raise InputError(
-            f"{what} must start with a letter or digit and hold only letters, digits, '_', '-' "
-            f"or '.' (no '..', no path separators, at most {_NAME_MAX} characters). "
-            f"Received: {what}={name!r}"
-        )
-    return name
 
 
 def check_max_batch(max_batch):

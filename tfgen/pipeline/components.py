@@ -80,9 +80,6 @@ def Trainer(
     model: dsl.Output[dsl.Model],
     logs: dsl.Output[dsl.Artifact],
 ):
-    import shutil
-    from pathlib import Path
-
     from tfgen.pipeline import trainer
 
     summary = trainer(
@@ -96,8 +93,8 @@ def Trainer(
         seed=seed,
         runtime=runtime,
         checkpoint_root=checkpoint_root,
+        logs_dir=logs.path,  # TensorBoard logs as their own artifact, once
     )
-    shutil.copytree(Path(model.path) / "logs", logs.path)  # TensorBoard logs as their own artifact
     model.metadata.update({"epochs": summary["epochs"], "checkpoint": summary["checkpoint"]})
 
 

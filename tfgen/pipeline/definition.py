@@ -2,8 +2,6 @@
 from one config. The ready pipelines (dcgan_digits, dcgan_fashion, dcgan_mnist, vae_digits) are
 configs."""
 
-import copy
-
 from kfp import dsl
 
 from tfgen.errors import InputError
@@ -18,23 +16,7 @@ from tfgen.pipeline.components import (
     StatisticsGen,
     Trainer,
 )
-
-# what a ready pipeline's config holds unless it says otherwise
-DEFAULTS = {
-    # eval_source: a source read whole as the eval split (a test split); else eval_fraction
-    # of `source` is hashed into it
-    # shards: TFRecord files per split, 0: the Beam runner's choice (see example_gen)
-    "data": {"options": {}, "eval_fraction": 0.1, "seed": 0, "eval_source": None, "shards": 0},
-    # args: Beam pipeline options for ExampleGen and StatisticsGen (tfgen.pipeline.beam_runner)
-    "beam": {"args": []},
-    "schema": {"min_examples": 100, "max_duplicate_fraction": 0.05, "min_pixel_std": 20.0},
-    # runtime: tfgen.runtime.Runtime's fields, e.g. {"precision": "mixed_float16"} on GPUs
-    "trainer": {"batch_size": 64, "hparams": {}, "seed": 0, "max_seconds": None, "runtime": {}},
-    "evaluator": {"tolerance": 0.1, "samples": 2000, "seed": 0},
-    # allow_signature_change: push even if the signatures differ from the served version's
-    "pusher": {"allow_signature_change": False},
-    "paths": {"saved_models": "saved_models", "checkpoints": "runs/pipelines"},
-}
+from tfgen.pipeline.configs.catalogue import with_defaults
 
 
 def make_config(*, name, description, served_name, **sections):
@@ -44,11 +26,7 @@ def make_config(*, name, description, served_name, **sections):
         InputError: a name that would become a path is not a safe folder name (see
             `validate_config`).
     """
-    config = {"name": name, "description": description, "served_name": served_name}
-    for section, defaults in DEFAULTS.items():
-        config[section] = {**copy.deepcopy(defaults), **sections.pop(section, {})}
-    if sections:
-        raise KeyError(f"unknown config section(s) {sorted(sections)}; known: {sorted(DEFAULTS)}")
+    config = with_defaults(name=name, description=description, served_name=served_name, **sections)
     return validate_config(config)
 
 

@@ -3,6 +3,10 @@
 The run's checkpoint folder is keyed by what determines the training (model, hyperparameters,
 batch size, seed and the examples' source and split), not by the pipeline run, so a re-run of
 the pipeline resumes an interrupted training, and extends a finished one when `epochs` grows.
+
+TensorBoard logs are moved, not copied, out of the checkpoint folder into the logs folder of
+the pipeline run, so that `tensorboard --logdir` over the checkpoints and the pipeline runs
+shows each epoch once: each pipeline run's logs hold the epochs it trained.
 """
 
 import hashlib
@@ -27,6 +31,7 @@ def trainer(
     model,
     epochs,
     checkpoint_root,
+    logs_dir=None,
     batch_size=64,
     hparams=None,
     max_seconds=None,
@@ -34,10 +39,12 @@ def trainer(
     runtime=None,
 ):
     """Trains on `examples_dir/train` and writes into `output_dir`: `model.keras`, the
-    SavedModel (`savedmodel/1`), TensorBoard `logs/`, `training.json` and, for models that
-    sample, a grid of 64 samples (`samples.png`).
+    SavedModel (`savedmodel/1`), `training.json` and, for models that sample, a grid of 64
+    samples (`samples.png`); the TensorBoard logs of the epochs trained go to `logs_dir`.
 
     Args:
+        logs_dir: where the TensorBoard logs go (a folder that does not exist yet);
+            `output_dir/logs` by default. Empty when there was nothing left to train.
         runtime: {"precision", "strategy", "jit", "deterministic"} (see tfgen.runtime.Runtime).
 
     Returns:
@@ -71,7 +78,7 @@ def trainer(
     )
     output_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy2(result.paths.model, output_dir / "model.keras")
-    shutil.copytree(result.paths.logs, output_dir / "logs", dirs_exist_ok=True)
+    _move_logs(result.paths.logs, Path(logs_dir) if logs_dir else output_dir / "logs")
     export_model(result.model, SAVEDMODEL.parent.name, base=output_dir)
     if result.model.can_sample:  # what the model makes, at a glance
         write_grid(output_dir / SAMPLES, result.model.sample(64, seed=0), columns=8)
@@ -85,3 +92,15 @@ def trainer(
     }
     write_json_atomic(output_dir / "training.json", summary)
     return summary
+
+
+def _move_logs(source, destination):
+    """Moves the checkpoint folder's TensorBoard logs to `destination`, leaving none behind
+    (a resumed training starts a new folder), so no epoch is shown twice."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.exists():
+        destination.rmdir()  # an empty folder made for the artifact; never merge into logs
+    if source.exists():
+        shutil.move(source, destination)
+    else:  # nothing was trained (already done): an empty folder, still an artifact
+        destination.mkdir()

@@ -88,10 +88,15 @@ def latent_grid(model, n=15, coverage=0.95):
             f"a latent grid needs a 2-d latent space; this model's has {model.latent_dim} "
             "dimensions (train with --set latent_dim=2), or use `traverse`."
         )
+    z1, z2 = np.meshgrid(*latent_grid_axes(n, coverage))
+    return model.decode_latent(np.stack([z1.ravel(), z2.ravel()], axis=1))
+
+
+def latent_grid_axes(n=15, coverage=0.95):
+    """(z1 values left to right, z2 values top to bottom) of `latent_grid`'s columns and rows."""
     tail = (1.0 - coverage) / 2.0
     axis = scipy.stats.norm.ppf(np.linspace(tail, 1.0 - tail, n)).astype(np.float32)
-    z1, z2 = np.meshgrid(axis, axis[::-1])
-    return model.decode_latent(np.stack([z1.ravel(), z2.ravel()], axis=1))
+    return axis, axis[::-1]
 
 
 def project_2d(codes):

@@ -5,7 +5,10 @@ to a temporary `.keras` file, appends the record to that zip archive as `tfgen_r
 only then renames the file onto `model.keras` (`tfgen.utils.io.atomic_path`). One rename
 publishes the weights, both optimizers and the epoch count together, so no kill can leave a
 checkpoint of epoch N beside a record of epoch N-1 (which made a resumed run train an epoch
-twice while reporting the requested count). Keras's loader reads the entries it knows by name
+twice while reporting the requested count). A run that `max_seconds` stops mid-epoch is
+committed the same way, its record saying how many steps of the next epoch the weights hold
+(`steps`, with the metric state at that step), so the resumed run trains from the next step
+rather than counting the partial epoch as done. Keras's loader reads the entries it knows by name
 (`config.json`, `metadata.json`, `model.weights.h5`, assets) and ignores others; a test
 reloads such an archive. The record also travels with the file: a copied `model.keras` still
 says which data, split and seed it was trained on.
@@ -31,7 +34,10 @@ from tfgen.utils.io import write_json_atomic
 
 RECORD_ENTRY = "tfgen_run.json"  # the record's name inside the .keras zip archive
 STATE_COPY = "train_state.json"  # the derived copy beside the checkpoint
-FORMAT = 1
+FORMAT = 1  # a record at an epoch boundary
+MID_EPOCH_FORMAT = 2  # a record `steps` into an epoch: a tfgen reading only format 1 would
+# resume it at the epoch's start and train those steps twice, so it refuses it instead
+READABLE = MID_EPOCH_FORMAT  # the newest format this tfgen reads
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,11 @@ class RunRecord:
         runtime: `tfgen.runtime.Runtime.to_dict()` (precision, strategy, jit, determinism).
         tfgen_version: the version that wrote the record.
         epochs: epochs completed, i.e. in the checkpoint holding this record.
+        steps: steps of the next epoch also trained (`max_seconds` stopped the run
+            mid-epoch); 0 at an epoch boundary. A resumed run trains from that step on.
+        metric_state: {metric name: its variables' values} at `steps` steps into that
+            epoch, so the resumed epoch's logged means cover all its steps; empty at an
+            epoch boundary.
         last_logs: the last completed epoch's logs.
         early_stopping: `tfgen.callbacks.EarlyStopping.state()`, or None.
         skipped_files: one "path: reason" line per file (or record) that `skip_errors`
@@ -69,6 +80,8 @@ class RunRecord:
     tfgen_version: str
     settings: dict = field(default_factory=dict)
     epochs: int = 0
+    steps: int = 0
+    metric_state: dict = field(default_factory=dict)
     last_logs: dict = field(default_factory=dict)
     early_stopping: dict | None = None
     skipped_files: list = field(default_factory=list)
@@ -80,9 +93,24 @@ class RunRecord:
         return replace(
             self,
             epochs=epochs,
+            steps=0,
+            metric_state={},
             last_logs={k: float(v) for k, v in (logs or {}).items()},
             early_stopping=early_stopping,
             skipped_files=self.skipped_files if skipped_files is None else list(skipped_files),
+            format=FORMAT,
+        )
+
+    def mid_epoch(self, steps, metric_state, skipped_files=None):
+        """This record once `steps` steps of the epoch after `epochs` are also done, with the
+        model's metric state at that step; the last finished epoch's logs and the early
+        stopper's state stay."""
+        return replace(
+            self,
+            steps=steps,
+            metric_state=metric_state,
+            skipped_files=self.skipped_files if skipped_files is None else list(skipped_files),
+            format=MID_EPOCH_FORMAT,
         )
 
     def to_dict(self):
@@ -97,10 +125,10 @@ class RunRecord:
         """
         if not isinstance(values, dict):
             raise InputError(f"{source}: unreadable run record (expected a JSON object).")
-        if values.get("format", FORMAT) > FORMAT:
+        if values.get("format", FORMAT) > READABLE:
             raise InputError(
                 f"{source}: the run record has format {values['format']}, newer than this "
-                f"tfgen reads ({FORMAT}); upgrade tfgen."
+                f"tfgen reads ({READABLE}); upgrade tfgen."
             )
         names = {f.name for f in fields(cls)}
         required = {f.name for f in fields(cls) if f.default is f.default_factory is MISSING}

@@ -1,11 +1,13 @@
 """Training runs: data + model + callbacks + `fit`, resumable from a work folder.
 
 A work folder holds `model.keras` (the latest checkpoint with its run record inside, rewritten
-atomically each epoch; see `tfgen.training.record`), `train_state.json` (a readable copy of the
+atomically each epoch, and at the step where `max_seconds` stops a run mid-epoch; see
+`tfgen.training.record`), `train_state.json` (a readable copy of the
 record), `logs/` for TensorBoard and `.tfgen.lock`. A run holds an exclusive lock on the folder
 for its whole life, so a second run on it stops at once; once it holds the lock it removes the
 temporary files killed runs left. Running `train` again on the same folder resumes from the
-checkpoint up to `epochs`.
+checkpoint up to `epochs`; from a mid-epoch checkpoint it first finishes that epoch from the
+next step (`tfgen.callbacks.ResumeMidEpoch`).
 
 Bad data found while training: a streamed file that fails to decode only when tf.data reads
 it (a corrupt body, another size) is named in an `InputError` (exit status 2 on the command
@@ -29,11 +31,15 @@ import tensorflow as tf
 
 import tfgen
 from tfgen.callbacks import (
+    BudgetSpent,
     EarlyStopping,
     EpochCheckpoint,
+    HParamsSummary,
     ImageSummaries,
     LatentProjector,
     NaNGuard,
+    ResumeMidEpoch,
+    ScalarsLayout,
     TimeBudget,
     TrainingDiverged,
     TrainingHealthMonitor,
@@ -54,6 +60,7 @@ from tfgen.training.record import STATE_COPY, RunRecord, read_record
 from tfgen.utils.io import locked_folder, remove_stale_temporaries
 
 DEFAULT = "default"
+TRAIN_RUN, VALIDATION_RUN = "train", "validation"  # the run folders Keras's TensorBoard writes
 
 
 @dataclass(frozen=True)
@@ -89,6 +96,7 @@ class TrainResult:
     seconds: float
     history: dict = field(default_factory=dict)
     stopped_by: str | None = None  # "max_seconds", "early_stopping", "already_trained" or None
+    steps: int = 0  # steps of epoch `epochs + 1` also done: max_seconds stopped it mid-epoch
     record: RunRecord | None = None  # the run record committed with the final checkpoint
 
 
@@ -118,7 +126,10 @@ def train(
         workdir: the run's folder (checkpoint, state, TensorBoard logs).
         hparams: model hyperparameters (see `tfgen.models.hparam_defaults(model_name)`);
             fixed once a run has started.
-        max_seconds: stop cleanly after this much wall-clock time, saving the model.
+        max_seconds: stop at the first step boundary after this much wall-clock time
+            (checked after every step), saving the model; mid-epoch, the checkpoint records
+            the step, and a resumed run finishes that epoch from the next step, ending with
+            the weights an uninterrupted run has.
         seed: seeds weight initialisation, the data split and shuffle, and the model's noise.
         validation_split: fraction held out for validation; "default" uses the model's own
             default (0.1 for autoencoders, none for GANs).
@@ -233,6 +244,7 @@ def _train_in(
     read_log = ReadLog(mark=not runtime.deterministic)  # marks would make tf.data serial
     train_ds, val_ds, info = _datasets(fresh, spec, read_log)
     done = saved.epochs if saved else 0
+    steps = saved.steps if saved else 0  # of epoch done + 1, when a budget stopped it there
     image_shape = _images(train_ds.element_spec).shape[1:]
     with strategy.scope():  # the variables live on the strategy's devices
         model = (
@@ -247,13 +259,16 @@ def _train_in(
     if runtime.strategy == "multi_worker":
         _work_around_keras_multi_worker(model)
     stopping_state = saved.early_stopping if saved else None
-    if stopping_state and stopping_state["best_epoch"] == done and not stopping_state["stopped"]:
-        copy_best(paths.model, paths.best)  # the checkpoint is the best epoch: a kill may have
-        # come between its commit and the copy (idempotent otherwise)
+    best_saved = stopping_state and stopping_state["best_epoch"] == done and not steps
+    if best_saved and not stopping_state["stopped"]:
+        copy_best(paths.model, paths.best)  # the checkpoint is the best epoch (not steps past
+        # it): a kill may have come between its commit and the copy (idempotent otherwise)
     if stopping_state and stopping_state["stopped"]:
         return TrainResult(model, paths, done, 0.0, stopped_by="early_stopping", record=saved)
     if done >= epochs:
-        return TrainResult(model, paths, done, 0.0, stopped_by="already_trained", record=saved)
+        return TrainResult(
+            model, paths, done, 0.0, stopped_by="already_trained", steps=steps, record=saved
+        )
     stopper = (
         EarlyStopping(early_stopping, paths.best, stopping_state, save_best=False)
         if early_stopping
@@ -261,7 +276,11 @@ def _train_in(
     )  # its best file is copied from each improving epoch's committed checkpoint
     # the given facts, with the progress of the run being resumed
     record = fresh.after_epoch(done, saved.last_logs, stopping_state) if saved else fresh
-    budget = TimeBudget(max_seconds) if max_seconds else None
+    budget = (
+        TimeBudget(max_seconds, resumed_at=(done, steps) if steps else None)
+        if max_seconds
+        else None
+    )
 
     def skipped():  # the index pass's skips, and those found as the run reads the files
         return [*info.skipped, *read_log.report()]
@@ -272,6 +291,8 @@ def _train_in(
         callbacks = _callbacks(
             model, paths, preview, budget, stopper, record, skipped, monitor, chief
         )
+        if steps:  # first: its metric state is restored before any other epoch-begin hook
+            callbacks.insert(0, ResumeMidEpoch(done, steps, saved.metric_state))
         start = time.monotonic()
         history = _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths)
     committed = callbacks[-1].record  # the EpochCheckpoint's: what model.keras now holds
@@ -282,6 +303,7 @@ def _train_in(
         time.monotonic() - start,
         history={k: [float(v) for v in vs] for k, vs in history.history.items()},
         stopped_by=_stop_reason(stopper, budget),
+        steps=committed.steps,
         record=committed,
     )
 
@@ -299,7 +321,9 @@ def _naming_bad_files(read_log, paths):
             raise
         record = read_record(paths.model)
         kept = (
-            f" {paths.model} keeps the {record.epochs} finished epoch(s); run again to resume."
+            f" {paths.model} keeps the {record.epochs} finished epoch(s)"
+            f"{f' and {record.steps} step(s) of the next' if record.steps else ''}; "
+            "run again to resume."
             if record
             else ""
         )
@@ -325,35 +349,72 @@ def _callbacks(model, paths, preview, budget, stopper, record, skipped, monitor,
         *([budget] if budget else []),
     ]
     if chief:
-        callbacks += [
-            keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
-            ImageSummaries(paths.logs, batch=images),
-        ]
-    if chief and model.can_encode:
-        callbacks.append(LatentProjector(paths.logs, images, labels))
+        callbacks += _tensorboard_callbacks(model, paths, preview, record)
     if monitor and model.can_discriminate and model.can_sample:
-        callbacks.append(TrainingHealthMonitor(paths.logs, images, labels))
+        callbacks.append(TrainingHealthMonitor(paths.logs / TRAIN_RUN, images, labels))
     checkpoint = EpochCheckpoint(paths.model, paths.state, record, stopper, skipped)
     return [*callbacks, *([stopper] if stopper else []), checkpoint]  # last: see `_train_in`
 
 
+def _tensorboard_callbacks(model, paths, preview, record):
+    """Keras's TensorBoard and tfgen's views, all in Keras's run folders so that
+    `tensorboard --logdir <workdir>/logs` shows one run per split: `train` (scalars, a GAN's
+    samples, the health signals, the settings and final metrics, the loss charts) and, with
+    a validation split, `validation` (its scalars; an autoencoder's reconstructions and
+    latent codes of the held-out preview batch)."""
+    images, labels = preview
+    train_run = paths.logs / TRAIN_RUN
+    # the preview batch comes from the validation split when there is one; a GAN's samples
+    # come from fixed seeds, so they belong to training whatever the batch
+    shows_batch = model.can_encode or model.can_classify
+    preview_run = paths.logs / (VALIDATION_RUN if record.validation_split else TRAIN_RUN)
+    callbacks = [
+        keras.callbacks.TensorBoard(log_dir=str(paths.logs)),
+        ImageSummaries(preview_run if shows_batch else train_run, batch=images),
+        HParamsSummary(train_run, _run_hparams(record)),
+        ScalarsLayout(train_run),
+    ]
+    if model.can_encode:
+        callbacks.append(LatentProjector(preview_run, images, labels))
+    return callbacks
+
+
+def _run_hparams(record):
+    """The HPARAMS tab's settings of a run: what it trained, on what, and how."""
+    return {
+        "model": record.model,
+        "data": record.data,
+        "batch_size": record.batch_size,
+        "seed": record.seed,
+        "validation_split": record.validation_split or 0.0,
+        "precision": record.runtime.get("precision", "float32"),
+        **record.settings,
+    }
+
+
 def _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths):
+    """`model.fit` with the run's callbacks (the `EpochCheckpoint` last); a time budget spent
+    mid-epoch commits the model at that step. Returns the `History`."""
     if verbose == "auto":  # one line per epoch in logs, a live progress bar in a terminal
         verbose = 1 if sys.stdout.isatty() else 2
+    history = keras.callbacks.History()  # ours: `fit` returns none when the budget stops it
     try:
         with warnings.catch_warnings():
             # a dataset of unknown length (files skipped as read) ends its first epoch with
             # Keras's "ran out of data; interrupting training", though training goes on
             warnings.filterwarnings("ignore", "Your input ran out of data", UserWarning)
-            return model.fit(
+            model.fit(
                 train_ds,
                 validation_data=val_ds,
                 epochs=epochs,
                 initial_epoch=done,
-                callbacks=callbacks,
+                callbacks=[*callbacks, history],
                 shuffle=False,
                 verbose=verbose,
             )
+    except BudgetSpent as stop:
+        callbacks[-1].save_mid_epoch(stop.epoch, stop.steps)
+        _end_training(callbacks, verbose)
     except TrainingDiverged as e:
         kept = (
             f"the last good checkpoint is {paths.model}"
@@ -361,6 +422,20 @@ def _fit(model, train_ds, val_ds, epochs, done, callbacks, verbose, paths):
             else "no checkpoint was written"
         )
         raise TrainingDiverged(f"{e}; {kept}.") from e
+    finally:
+        for callback in callbacks:
+            if isinstance(callback, ResumeMidEpoch):
+                callback.restore()  # `fit`'s train function, whatever ended it
+    return history
+
+
+def _end_training(callbacks, verbose):
+    """What `fit` does at its end, for a `fit` that `BudgetSpent` ended mid-epoch: each
+    callback's `on_train_end` (TensorBoard's writers are closed, so flushed)."""
+    if verbose == 1:
+        print()  # end the progress bar's line
+    for callback in callbacks:
+        callback.on_train_end()
 
 
 def _check_budget(epochs, max_seconds):
@@ -455,13 +530,13 @@ def _replay_shuffles(ds, epochs):
     a resumed run sees the batches an uninterrupted one would.
 
     Each new iterator draws the next permutation. Keras 3's epoch iterator starts one at each
-    epoch's start and a spare one at its end (for a dataset of known length); for a dataset
-    of unknown length the first epoch starts only one. The resume test guards this count.
+    epoch's start, and for a dataset of known length a spare one at its end; a dataset of
+    unknown length ends every epoch by running out, with no spare (measured on Keras 3.15).
+    Resume tests guard both counts (tests/test_resilience.py, tests/training/
+    test_time_budget.py).
     """
-    if epochs == 0:
-        return
     known_length = int(tf.data.experimental.cardinality(ds)) >= 0
-    for _ in range(2 * epochs if known_length else 2 * epochs - 1):
+    for _ in range(2 * epochs if known_length else epochs):
         next(iter(ds))
 
 

@@ -45,6 +45,7 @@ class Autoencoder(AutoencoderMixin, keras.Model):
     """
 
     pixel_range = UNIT_RANGE
+    loss_settings = ("reconstruction_loss",)  # named when compile(loss=...) is refused
     preview_tag = "reconstructions"  # TensorBoard image tag
 
     options_class = ReconstructionOptions  # what the model reads; validated once, there

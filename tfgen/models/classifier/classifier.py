@@ -50,6 +50,7 @@ class Classifier(ServableMixin, keras.Model):
     """
 
     pixel_range = UNIT_RANGE
+    loss_settings = ("adversarial_ratio",)  # cross-entropy, on FGSM examples too when > 0
     preview_tag = "fgsm_examples"
 
     options_class = AdversarialTrainingOptions  # what the model reads; validated once, there

@@ -111,6 +111,7 @@ class GAN(TwoOptimizersMixin, LatentImageModelMixin, keras.Model):
     xla_sampling = True
 
     pixel_range = TANH_RANGE
+    loss_settings = ("loss",)  # the game; named when compile(loss=...) is refused
     preview_tag = "samples"  # TensorBoard image tag
 
     options_class = AdversarialGame  # what the trainer reads; validated once, there

@@ -60,6 +60,7 @@ class VAE(AutoencoderMixin, LatentImageModelMixin, keras.Model):
     xla_sampling = False
 
     pixel_range = UNIT_RANGE
+    loss_settings = ("likelihood", "beta")  # named when compile(loss=...) is refused
     preview_tag = "reconstructions"  # TensorBoard image tag
     code_head = "z_mean"
 

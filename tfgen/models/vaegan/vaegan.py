@@ -53,6 +53,7 @@ class VAEGAN(TwoOptimizersMixin, AutoencoderMixin, LatentImageModelMixin, keras.
     xla_sampling = False
 
     pixel_range = UNIT_RANGE
+    loss_settings = ("adversarial_weight", "beta", "loss")  # named when compile(loss=) is refused
     preview_tag = "reconstructions"
     code_head = "z_mean"
 

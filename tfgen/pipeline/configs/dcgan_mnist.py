@@ -1,9 +1,6 @@
 """DCGAN on a folder of MNIST IDX files (by default ../shared/data/mnist)."""
 
-from tfgen.pipeline.definition import create_pipeline as _create
-from tfgen.pipeline.definition import make_config
-
-CONFIG = make_config(
+CONFIG = dict(  # the sections it sets; load_config adds the defaults and checks the whole
     name="dcgan-mnist",
     description="A DCGAN on the MNIST IDX files, blessed on FID and recall.",
     served_name="dcgan_mnist",
@@ -18,7 +15,3 @@ CONFIG = make_config(
     trainer={"model": "dcgan", "epochs": 20},
     evaluator={"thresholds": {"fid": {"max": 30.0}, "recall": {"min": 0.3}}, "samples": 5000},
 )
-
-
-def create_pipeline(config=CONFIG):
-    return _create(config)

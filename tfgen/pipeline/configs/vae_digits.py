@@ -1,9 +1,6 @@
 """A VAE on scikit-learn's bundled digits, blessed on reconstruction and sample quality."""
 
-from tfgen.pipeline.definition import create_pipeline as _create
-from tfgen.pipeline.definition import make_config
-
-CONFIG = make_config(
+CONFIG = dict(  # the sections it sets; load_config adds the defaults and checks the whole
     name="vae-digits",
     description="A VAE on the bundled 8x8 digits, blessed on reconstruction PSNR and FID.",
     served_name="vae_digits",
@@ -18,7 +15,3 @@ CONFIG = make_config(
     },
     evaluator={"thresholds": {"psnr_db": {"min": 15.0}, "fid": {"max": 50.0}}},
 )
-
-
-def create_pipeline(config=CONFIG):
-    return _create(config)
