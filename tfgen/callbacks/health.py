@@ -107,9 +107,9 @@ class TrainingHealthMonitor(keras.callbacks.Callback):
             self._writer.close()
 
     def _check(self, epoch, signals, logs):
-        # convert_to_numpy: under a tf.distribute strategy `iterations` is a MirroredVariable,
-        # which int() refuses
-        steps = int(keras.ops.convert_to_numpy(self.model.g_optimizer.iterations))
+        # read as a tensor: under a tf.distribute strategy `iterations` is a MirroredVariable,
+        # which int() refuses (and numpy's conversion of it warns)
+        steps = int(tf.convert_to_tensor(self.model.g_optimizer.iterations))
         warmed_up = steps >= self.warmup_steps
         d_wins = logs.get("d_real_acc", 0) > self.D_WINS and logs.get("d_fake_acc", 0) > self.D_WINS
         if warmed_up and d_wins:
