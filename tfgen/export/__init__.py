@@ -13,6 +13,7 @@ from tfgen.export.saved_model import (
     model_lock,
     next_version,
     publish,
+    publish_new_version,
     signature_specs,
     verify_savedmodel,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "model_lock",
     "next_version",
     "publish",
+    "publish_new_version",
     "signature_specs",
     "verify_savedmodel",
 ]

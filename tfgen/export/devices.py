@@ -18,8 +18,6 @@ need static shapes. Unlike the SavedModel's signatures, the files do not check t
 """
 
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -31,11 +29,9 @@ from tfgen.export import litert, onnx
 from tfgen.export.saved_model import (
     DEVICE_FILES,
     METADATA_FILE,
-    STAGING_PREFIX,
     check_one_format,
-    make_readable,
     model_lock,
-    publish,
+    publish_new_version,
 )
 from tfgen.models.base import ServableMixin
 from tfgen.ops.serving import check_model_name
@@ -111,17 +107,14 @@ def export_for_devices(model, name, base="saved_models", format="litert", batch=
     error = _max_error(fn, probe, _run(format, content, signature, probe))
     with model_lock(model_dir):
         check_one_format(model_dir, format)
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_dir))
-        try:
+
+        def write(staging):
             (staging / DEVICE_FILES[format]).write_bytes(content)
             metadata = _metadata(model, format, signature, specs, batch, error, run)
             (staging / METADATA_FILE).parent.mkdir(parents=True)
             (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=2) + "\n")
-            make_readable(staging)
-            return publish(staging, model_dir)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
+
+        return publish_new_version(model_dir, write)
 
 
 def _check_batch(batch):

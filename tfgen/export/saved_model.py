@@ -65,17 +65,14 @@ def export_model(
     model_dir = Path(base) / name
     with model_lock(model_dir):
         check_one_format(model_dir, "saved_model")
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_dir))
-        try:
+
+        def write(staging):
             archive, signatures = build_archive(model, encoder_only, max_batch)
             archive.write_out(str(staging), verbose=False)
             _write_metadata(staging, model, signatures, run, max_batch)
             verify_savedmodel(staging, signatures)
-            make_readable(staging)
-            return publish(staging, model_dir)
-        finally:
-            if staging.exists():
-                shutil.rmtree(staging)
+
+        return publish_new_version(model_dir, write)
 
 
 @contextlib.contextmanager
@@ -200,6 +197,20 @@ def make_readable(folder):
         os.chmod(root, 0o755)
         for f in files:
             os.chmod(os.path.join(root, f), 0o644)
+
+
+def publish_new_version(model_dir, write):
+    """Calls `write(staging)` on a fresh staging folder inside `model_dir`, makes it readable
+    and publishes it as the next version (returning its path). A failed write publishes
+    nothing and leaves no staging folder behind."""
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_dir))
+    try:
+        write(staging)
+        make_readable(staging)
+        return publish(staging, model_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
 
 
 def publish(staging, model_dir):

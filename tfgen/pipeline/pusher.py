@@ -13,7 +13,6 @@ Trainer resumes a finished checkpoint serves nothing new.
 import hashlib
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -24,11 +23,9 @@ import tfgen
 from tfgen.errors import InputError
 from tfgen.export import (
     METADATA_FILE,
-    STAGING_PREFIX,
     check_model_name,
-    make_readable,
     model_lock,
-    publish,
+    publish_new_version,
     signature_specs,
 )
 from tfgen.pipeline.evaluator import check_phrase, latest_version, savedmodel_of
@@ -182,8 +179,7 @@ class SignatureChangeError(InputError):
 
 
 def _push(model_base, name, model_dir, sources, signatures, fingerprint):
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=model_base))
-    try:
+    def write(staging):
         shutil.copytree(savedmodel_of(model_dir), staging, dirs_exist_ok=True)
         card = model_card(name, staging, model_dir, sources, signatures)
         card["fingerprint"] = fingerprint
@@ -191,11 +187,8 @@ def _push(model_base, name, model_dir, sources, signatures, fingerprint):
         (staging / "model_card.md").write_text(render_card(card))
         if (Path(model_dir) / SAMPLES).is_file():  # TF Serving ignores files beside the model
             shutil.copy2(Path(model_dir) / SAMPLES, staging / SAMPLES)
-        make_readable(staging)
-        return publish(staging, model_base)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+
+    return publish_new_version(model_base, write)
 
 
 def served_signatures(version):
