@@ -20,6 +20,18 @@ SOURCE_HELP = (
 )
 
 
+def add_model_argument(parser, help="a saved .keras model"):
+    """--model: a saved .keras file, checked before TensorFlow loads."""
+    parser.add_argument("--model", required=True, type=model_file, metavar="PATH", help=help)
+
+
+def add_json_argument(parser, required=True, help="the JSON report to write"):
+    """--json: where the command writes its report."""
+    parser.add_argument(
+        "--json", required=required, type=output_file(".json"), metavar="FILE", help=help
+    )
+
+
 def add_data_arguments(parser, required=True, help=SOURCE_HELP):
     """--data plus the options that shape what is read from it."""
     parser.add_argument("--data", type=data_source, required=required, metavar="SOURCE", help=help)

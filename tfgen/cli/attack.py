@@ -2,8 +2,8 @@
 
 from tfgen.cli.arguments import (
     add_data_arguments,
-    model_file,
-    output_file,
+    add_json_argument,
+    add_model_argument,
     positive_float_list,
     positive_int,
 )
@@ -20,9 +20,7 @@ def add_parser(verbs):
         ),
     )
     p.add_argument("method", choices=("fgsm", "pgd"), help="the attack")
-    p.add_argument(
-        "--model", required=True, type=model_file, metavar="PATH", help="a classifier .keras model"
-    )
+    add_model_argument(p, help="a classifier .keras model")
     add_data_arguments(p)
     p.add_argument(
         "--eps",
@@ -32,13 +30,7 @@ def add_parser(verbs):
     )
     p.add_argument("--steps", type=positive_int, default=10, help="PGD iterations (default: 10)")
     p.add_argument("--max-images", type=positive_int, help="attack at most this many images")
-    p.add_argument(
-        "--json",
-        required=True,
-        type=output_file(".json"),
-        metavar="FILE",
-        help="the JSON report to write",
-    )
+    add_json_argument(p)
     p.set_defaults(run=run)
 
 

@@ -2,7 +2,7 @@
 
 import json
 
-from tfgen.cli.arguments import data_source, existing_path, model_file, output_file
+from tfgen.cli.arguments import add_json_argument, add_model_argument, data_source, existing_path
 
 
 def add_parser(verbs):
@@ -15,9 +15,7 @@ def add_parser(verbs):
             "accuracy and AUROC of telling them apart."
         ),
     )
-    p.add_argument(
-        "--model", required=True, type=model_file, metavar="PATH", help="a saved GAN .keras model"
-    )
+    add_model_argument(p, help="a saved GAN .keras model")
     p.add_argument(
         "images",
         nargs="*",
@@ -31,12 +29,7 @@ def add_parser(verbs):
     p.add_argument(
         "--fake", type=data_source, metavar="SOURCE", help="generated images (any data source)"
     )
-    p.add_argument(
-        "--json",
-        type=output_file(".json"),
-        metavar="FILE",
-        help="write the report here (default: print it)",
-    )
+    add_json_argument(p, required=False, help="write the report here (default: print it)")
     p.set_defaults(run=run)
 
 

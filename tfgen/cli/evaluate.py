@@ -2,9 +2,9 @@
 
 from tfgen.cli.arguments import (
     add_data_arguments,
+    add_json_argument,
+    add_model_argument,
     class_list,
-    model_file,
-    output_file,
     positive_int,
     quantile,
     truncation,
@@ -21,22 +21,14 @@ def add_parser(verbs):
             "trained on, the run's held-out split is scored."
         ),
     )
-    p.add_argument(
-        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
-    )
+    add_model_argument(p)
     add_data_arguments(
         p,
         required=False,
         help="what to score (default: the test split of the model's training data when it has "
         "one, e.g. fashion_mnist -> fashion_mnist:test; else that data's held-out split)",
     )
-    p.add_argument(
-        "--json",
-        required=True,
-        type=output_file(".json"),
-        metavar="FILE",
-        help="the JSON report to write",
-    )
+    add_json_argument(p)
     p.add_argument(
         "--anomaly-classes",
         type=class_list,

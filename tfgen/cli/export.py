@@ -3,7 +3,7 @@
 
 import argparse
 
-from tfgen.cli.arguments import model_file, output_folder, positive_int
+from tfgen.cli.arguments import add_model_argument, output_folder, positive_int
 
 DEFAULT_MAX_BATCH = 1024  # tfgen.export.DEFAULT_MAX_BATCH; not imported: --help stays instant
 FORMATS = ("saved_model", "litert", "onnx")  # the SavedModel and tfgen.export.DEVICE_FILES
@@ -17,9 +17,7 @@ def add_parser(verbs):
         "with --format litert or onnx, the generator (or decoder) alone as model.tflite or "
         "model.onnx in that folder.",
     )
-    p.add_argument(
-        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
-    )
+    add_model_argument(p)
     p.add_argument(
         "--name",
         required=True,

@@ -1,6 +1,6 @@
 """`tfgen generate --model PATH --n N --out DIR|FILE.tfrecord [--per-class]`"""
 
-from tfgen.cli.arguments import model_file, new_path, positive_int, truncation
+from tfgen.cli.arguments import add_model_argument, new_path, positive_int, truncation
 
 
 def add_parser(verbs):
@@ -13,9 +13,7 @@ def add_parser(verbs):
             "labels for a conditional model)."
         ),
     )
-    p.add_argument(
-        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
-    )
+    add_model_argument(p)
     p.add_argument(
         "--n", type=positive_int, required=True, help="images (per class with --per-class)"
     )

@@ -3,10 +3,10 @@ pictures of an autoencoder or VAE, each written as one PNG."""
 
 from tfgen.cli.arguments import (
     SOURCE_HELP,
+    add_model_argument,
     data_source,
     float_list,
     index_list,
-    model_file,
     output_file,
     positive_int,
 )
@@ -21,9 +21,7 @@ def add_parser(verbs):
     tools = p.add_subparsers(dest="tool", required=True, metavar="TOOL")
     for name, add, run, help_text in TOOLS:
         tool = tools.add_parser(name, help=help_text, description=help_text)
-        tool.add_argument(
-            "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
-        )
+        add_model_argument(tool)
         tool.add_argument(
             "--out", required=True, type=output_file(".png"), metavar="PNG", help="output PNG file"
         )

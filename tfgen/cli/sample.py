@@ -2,7 +2,7 @@
 
 import time
 
-from tfgen.cli.arguments import model_file, output_file, positive_int, psi_list, truncation
+from tfgen.cli.arguments import add_model_argument, output_file, positive_int, psi_list, truncation
 
 
 def add_parser(verbs):
@@ -14,9 +14,7 @@ def add_parser(verbs):
             "interpolation strip, or one row per class."
         ),
     )
-    p.add_argument(
-        "--model", required=True, type=model_file, metavar="PATH", help="a saved .keras model"
-    )
+    add_model_argument(p)
     p.add_argument("--n", type=positive_int, default=64, help="number of images (default: 64)")
     p.add_argument(
         "--out", required=True, type=output_file(".png"), metavar="PNG", help="output PNG file"
