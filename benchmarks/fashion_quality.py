@@ -8,14 +8,17 @@ against the test images) is printed beside them: no generator can be expected be
 
     .venv/bin/python -m benchmarks.fashion_quality --experiment all --minutes 15 \
         --limited-minutes 5 --conditional-minutes 5
+    .venv/bin/python -m benchmarks.fashion_quality --only plain_keras_dcgan tfgen_cgan_cbn \
+        --minutes 60 --snapshot-minutes 15 30   # one run: the 15, 30 and 60 minute figures
 
 Experiments (contenders listed in CONTENDERS):
     equal: the plain Keras DCGAN (the TF DCGAN tutorial's networks in the Keras guide's
         `train_step`, Adam 2e-4, beta_1 0.5, batch 64), tfgen `sngan`, `dcgan` and `dcgan`
-        with an EMA generator, all at their defaults otherwise. Target: tfgen's best FID
-        >= 2.5x lower than the plain Keras DCGAN's.
-    limited: `sngan` on 2,000 training images (200 per class) without augmentation, with
-        DiffAugment and with ADA. Target: augmentation lowers FID >= 1.5x.
+        with an EMA generator, all at their defaults otherwise, and the labelled recipe:
+        `cgan` with a projection D and conditional batch norm in G, sampled 1,000 per class.
+        Target: tfgen's best FID >= 2.5x lower than the plain Keras DCGAN's.
+    limited: that labelled recipe on 2,000 training images (200 per class) without
+        augmentation, with DiffAugment and with ADA. Target: augmentation lowers FID >= 1.5x.
     conditional: intra-class FID (FID per class against that class's test images, averaged
         over the 10 classes) of `cgan` with concatenation, `cgan` with projection +
         conditional batch norm, and `conditional_sngan`.
@@ -39,6 +42,8 @@ SAMPLES = 10_000
 BATCH = 64
 PER_CLASS_LIMITED = 200
 DIFFAUGMENT = "color,translation,cutout"
+CGAN_CBN = {"conditioning": "projection", "g_conditioning": "cbn"}  # the best measured recipe
+CONDITIONAL_MODELS = ("cgan", "conditional_sngan")  # trained on labels, sampled 1,000 per class
 
 
 @dataclass(frozen=True)
@@ -59,25 +64,36 @@ CONTENDERS = {
     "tfgen_dcgan": Contender("dcgan", what="tfgen dcgan defaults"),
     "tfgen_sngan": Contender("sngan", what="tfgen sngan defaults"),
     "tfgen_dcgan_ema": Contender("dcgan", {"ema_decay": 0.999}, what="tfgen dcgan, EMA of G"),
-    "limited_none": Contender("sngan", {"augment": ""}, PER_CLASS_LIMITED, "2,000 images"),
+    "tfgen_cgan_cbn": Contender("cgan", CGAN_CBN, what="labelled: cgan, projection D, CBN in G"),
+    "limited_none": Contender(
+        "cgan", {**CGAN_CBN, "augment": ""}, PER_CLASS_LIMITED, "2,000 images"
+    ),
     "limited_diffaugment": Contender(
-        "sngan", {"augment": DIFFAUGMENT, "augment_p": 1.0}, PER_CLASS_LIMITED, "DiffAugment"
+        "cgan",
+        {**CGAN_CBN, "augment": DIFFAUGMENT, "augment_p": 1.0},
+        PER_CLASS_LIMITED,
+        "DiffAugment",
     ),
     "limited_ada": Contender(
-        "sngan", {"augment": DIFFAUGMENT, "ada_target": 0.6}, PER_CLASS_LIMITED, "ADA, target 0.6"
+        "cgan",
+        {**CGAN_CBN, "augment": DIFFAUGMENT, "ada_target": 0.6},
+        PER_CLASS_LIMITED,
+        "ADA, target 0.6",
     ),
     "cgan_concat": Contender(
         "cgan", {"conditioning": "concat", "g_conditioning": "concat"}, what="label concatenated"
     ),
-    "cgan_projection_cbn": Contender(
-        "cgan",
-        {"conditioning": "projection", "g_conditioning": "cbn"},
-        what="projection D, conditional BN in G",
-    ),
+    "cgan_projection_cbn": Contender("cgan", CGAN_CBN, what="projection D, conditional BN in G"),
     "conditional_sngan": Contender("conditional_sngan", what="ResNet, CBN + projection, SN"),
 }
 EXPERIMENTS = {
-    "equal": ("plain_keras_dcgan", "tfgen_sngan", "tfgen_dcgan", "tfgen_dcgan_ema"),
+    "equal": (
+        "plain_keras_dcgan",
+        "tfgen_sngan",
+        "tfgen_dcgan",
+        "tfgen_dcgan_ema",
+        "tfgen_cgan_cbn",
+    ),
     "limited": ("limited_none", "limited_diffaugment", "limited_ada"),
     "conditional": ("cgan_concat", "cgan_projection_cbn", "conditional_sngan"),
 }
@@ -86,9 +102,10 @@ EXPERIMENTS = {
 # ---- one contender, in its own pinned process ---------------------------------------------------
 
 
-def run_contender(name, core, seconds, out):
+def run_contender(name, core, seconds, out, snapshot_seconds=()):
     """Trains contender `name` on CPU `core` for `seconds`, writes `<name>.npz` (10,000 samples
-    as uint8, with their labels) and `<name>.json` (steps, seconds, images/s)."""
+    as uint8, with their labels) and `<name>.json` (steps, seconds, images/s), and the same as
+    `<name>@<m>min` at each of `snapshot_seconds` of training on the way."""
     os.sched_setaffinity(0, {core})
     import tensorflow as tf
 
@@ -97,7 +114,7 @@ def run_contender(name, core, seconds, out):
     contender = CONTENDERS[name]
     keras.utils.set_random_seed(0)
     images, labels = training_examples(contender.per_class)
-    conditional = contender.model in ("cgan", "conditional_sngan")
+    conditional = contender.model in CONDITIONAL_MODELS
     parts = (images, labels) if conditional else images
     data = (
         tf.data.Dataset.from_tensor_slices(parts)
@@ -109,27 +126,76 @@ def run_contender(name, core, seconds, out):
     from benchmarks.common import fit_for
 
     first = FirstStep()
-    took = fit_for(model, data, seconds, callbacks=[first])
-    steps = int(model.g_optimizer.iterations)
-    sample_labels = np.arange(SAMPLES) % 10
-    samples = sample_contender(model, contender, sample_labels)
-    np.savez_compressed(
-        out / f"{name}.npz", images=np.round(samples * 255).astype(np.uint8), labels=sample_labels
+    clock = TrainingClock()
+
+    def save(tag, took):
+        """Writes the samples and figures of the model as it stands after `took` seconds."""
+        steps = int(model.g_optimizer.iterations)
+        sample_labels = np.arange(SAMPLES) % 10
+        samples = sample_contender(model, contender, sample_labels)
+        pixels = np.round(samples * 255).astype(np.uint8)
+        np.savez_compressed(out / f"{tag}.npz", images=pixels, labels=sample_labels)
+        record = {
+            "name": tag,
+            "what": contender.what,
+            "model": contender.model,
+            "settings": contender.settings,
+            "training_images": len(images),
+            "steps": steps,
+            "seconds": round(took, 1),
+            "images_per_second": round(steps * BATCH / took, 1),
+            "first_step_seconds": round(first.seconds, 1),  # tracing and compiling included
+            "steady_images_per_second": round(
+                (steps - 1) * BATCH / max(took - first.seconds, 1e-9), 1
+            ),
+            "core": core,
+        }
+        (out / f"{tag}.json").write_text(json.dumps(record))
+
+    snapshots = Snapshots(
+        [s for s in snapshot_seconds if s < seconds],
+        clock,
+        lambda at, took: save(snapshot_name(name, at), took),
     )
-    record = {
-        "name": name,
-        "what": contender.what,
-        "model": contender.model,
-        "settings": contender.settings,
-        "training_images": len(images),
-        "steps": steps,
-        "seconds": round(took, 1),
-        "images_per_second": round(steps * BATCH / took, 1),
-        "first_step_seconds": round(first.seconds, 1),  # tracing and compiling included
-        "steady_images_per_second": round((steps - 1) * BATCH / max(took - first.seconds, 1e-9), 1),
-        "core": core,
-    }
-    (out / f"{name}.json").write_text(json.dumps(record))
+    took = fit_for(model, data, seconds, callbacks=[first, snapshots], clock=clock)
+    save(name, took)
+
+
+def snapshot_name(name, seconds):
+    return f"{name}@{seconds / 60:g}min"
+
+
+class TrainingClock:
+    """Seconds of training: wall-clock time less the pauses taken to save snapshots."""
+
+    def __init__(self):
+        self.paused = 0.0
+
+    def __call__(self):
+        return time.monotonic() - self.paused
+
+
+class Snapshots(keras.callbacks.Callback):
+    """Calls `save(at, took)` at the first step after each of `seconds` of training time on
+    `clock`, and leaves the time that takes out of the clock (so of the budget)."""
+
+    def __init__(self, seconds, clock, save):
+        super().__init__()
+        self.pending = sorted(seconds)
+        self.clock = clock
+        self.save = save
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        if self._start is None:
+            self._start = self.clock()
+
+    def on_train_batch_end(self, batch, logs=None):
+        took = self.clock() - self._start
+        if self.pending and took >= self.pending[0]:
+            began = time.monotonic()
+            self.save(self.pending.pop(0), took)
+            self.clock.paused += time.monotonic() - began
 
 
 class FirstStep(keras.callbacks.Callback):
@@ -171,7 +237,7 @@ def build_contender(contender):
         return model
     from tfgen.models import build_model
 
-    num_classes = 10 if contender.model in ("cgan", "conditional_sngan") else None
+    num_classes = 10 if contender.model in CONDITIONAL_MODELS else None
     return build_model(contender.model, (28, 28, 1), num_classes=num_classes, **contender.settings)
 
 
@@ -179,7 +245,7 @@ def sample_contender(model, contender, labels):
     """10,000 images in [0, 1]; conditional models get `labels`."""
     if contender.model == "plain_keras":
         return model.sample_images(SAMPLES)
-    if contender.model in ("cgan", "conditional_sngan"):
+    if contender.model in CONDITIONAL_MODELS:
         return model.sample(SAMPLES, seed=0, labels=labels)
     return model.sample(SAMPLES, seed=0)
 
@@ -251,7 +317,7 @@ def plan_lanes(jobs, cores=2):
     return lanes
 
 
-def run_lanes(lanes, out):
+def run_lanes(lanes, out, snapshot_seconds=()):
     """Runs each core's queue, one pinned child process at a time; returns when all are done."""
     import threading
 
@@ -262,6 +328,8 @@ def run_lanes(lanes, out):
             print(f"core {core}: {name} for {seconds / 60:g} min", flush=True)
             command = [sys.executable, "-m", "benchmarks.fashion_quality", "--contender", name]
             command += ["--core", str(core), "--seconds", str(seconds), "--out", str(out)]
+            if snapshot_seconds:
+                command += ["--snapshot-minutes", *(str(s / 60) for s in snapshot_seconds)]
             env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
             if subprocess.run(command, env=env).returncode != 0:
                 failures.append(name)
@@ -316,16 +384,24 @@ def main():
     parser.add_argument("--minutes", type=float, default=15.0, help="training time per contender")
     parser.add_argument("--limited-minutes", type=float, help="for `limited` (default --minutes)")
     parser.add_argument("--conditional-minutes", type=float, help="the same for `conditional`")
+    parser.add_argument(
+        "--snapshot-minutes",
+        nargs="+",
+        type=float,
+        default=[],
+        help="also score every contender as it stood after these minutes of training",
+    )
     parser.add_argument("--only", nargs="+", choices=list(CONTENDERS), help="these contenders")
     parser.add_argument("--out", default="/tmp/tfgen-fashion-quality", help="results here")
     parser.add_argument("--contender", help=argparse.SUPPRESS)  # the pinned child process
     parser.add_argument("--core", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--seconds", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    snapshot_seconds = [minutes * 60 for minutes in args.snapshot_minutes]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.contender:
-        return run_contender(args.contender, args.core, args.seconds, out)
+        return run_contender(args.contender, args.core, args.seconds, out, snapshot_seconds)
 
     experiments = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
     minutes = {"equal": args.minutes, "limited": args.limited_minutes or args.minutes}
@@ -337,13 +413,19 @@ def main():
     scorer = FashionFid(out)
     print(scorer.describe(), f"({time.monotonic() - start:.0f} s)", flush=True)
     jobs = [(name, minutes[e] * 60) for e in experiments for name in chosen[e]]
-    run_lanes(plan_lanes(jobs), out)
+    run_lanes(plan_lanes(jobs), out, snapshot_seconds)
     for experiment in experiments:
         conditional = experiment == "conditional"
-        rows = score(chosen[experiment], scorer, out, conditional)
-        print(f"\n== {experiment}: {minutes[experiment]:g} minutes per contender, one core each")
-        print_table(rows, scorer, conditional)
-        (out / f"{experiment}.json").write_text(json.dumps(rows, indent=1))
+        total = minutes[experiment] * 60
+        for at in [*(s for s in snapshot_seconds if s < total), total]:
+            names = chosen[experiment]
+            if at < total:
+                names = [snapshot_name(name, at) for name in names]
+            rows = score(names, scorer, out, conditional)
+            print(f"\n== {experiment}: {at / 60:g} minutes per contender, one core each")
+            print_table(rows, scorer, conditional)
+            tag = experiment if at == total else snapshot_name(experiment, at)
+            (out / f"{tag}.json").write_text(json.dumps(rows, indent=1))
     print(f"\ntotal {time.monotonic() - start:.0f} s; results and grids in {out}")
 
 
