@@ -97,7 +97,7 @@ TODAYS_DEFAULTS = {
     "cgan": dict(
         conditioning="projection",
         d_batchnorm=True,
-        g_conditioning="concat",
+        g_conditioning="cbn",
         **CONV_GAN,
         **ADVERSARIAL,
     ),

@@ -124,8 +124,11 @@ def test_attention_models_train_save_and_load_to_the_same_samples(name, settings
     model.save(tmp_path / "model.keras")
     loaded = load_model(tmp_path / "model.keras")
     np.testing.assert_allclose(loaded.sample(16, seed=3), images, atol=1e-6)
+    labels = np.arange(16) % 10 if conditional else None  # (without: a pass per class)
     np.testing.assert_allclose(
-        loaded.discriminator_scores(images), model.discriminator_scores(images), atol=1e-5
+        loaded.discriminator_scores(images, labels),
+        model.discriminator_scores(images, labels),
+        atol=1e-5,
     )
 
 
@@ -173,13 +176,15 @@ def test_cgan_conditional_batch_norm_replaces_the_concatenated_label():
     cbn.fit(fixed(digits_batches(2, labels=True)), epochs=1, verbose=0)
     z = cbn.sample_latents(4, seed=0)
     assert np.abs(cbn.generate(z, 0) - cbn.generate(z, 1)).max() > 1e-4
-    concat = build_model("cgan", (8, 8, 1), num_classes=10)  # the default, as before
+    concat = build_model("cgan", (8, 8, 1), num_classes=10, g_conditioning="concat")
     assert concat.generator.get_layer("label_embedding").output.shape == (None, 50)
+    assert build_model("cgan", (8, 8, 1), num_classes=10).options.g_conditioning == "cbn"
 
 
 def test_models_saved_before_these_settings_still_load():
-    for name in ("cgan", "dcgan"):
-        model = build_model(name, (8, 8, 1), num_classes=10 if name == "cgan" else None)
+    for name in ("cgan", "dcgan"):  # a cgan of then: its label concatenated to z
+        old = {"num_classes": 10, "g_conditioning": "concat"} if name == "cgan" else {}
+        model = build_model(name, (8, 8, 1), **old)
         config = model.get_config()
         for new in ("attention", "g_conditioning"):
             config["options"].pop(new, None)

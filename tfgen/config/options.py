@@ -207,7 +207,7 @@ class _CGANNetworks(_ConvNetworks):
     )
     d_batchnorm: bool = flag(True, "batch norm in D after every convolution but the first")
     g_conditioning: str = choice(
-        "concat",
+        "cbn",  # measured: 5.6x lower FID than "concat" on Fashion-MNIST (fashion_quality)
         G_CONDITIONINGS,
         "how G sees the label: its embedding concatenated to z, or cbn (conditional batch "
         "norm on a shared class embedding)",
@@ -219,6 +219,9 @@ class CGANOptions(AdversarialOptions, _CGANNetworks):
     """`cgan`: the class-conditional DCGAN (Mirza and Osindero 2014)."""
 
     family = "cgan"
+    # what a saved file without the key was built with: "concat" was the default until
+    # conditional batch norm measured better
+    saved_before = {"g_conditioning": "concat"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -548,8 +551,9 @@ def constructor_options(base, options, kwargs):
     given = {name: kwargs.pop(name) for name in base.names() if name in kwargs}
     if options is None:
         return base(**given), kwargs
-    if isinstance(options, dict):
-        options = validate(MODEL_OPTIONS.get(family, base), options)
+    if isinstance(options, dict):  # as a saved file has them
+        kind = MODEL_OPTIONS.get(family, base)
+        options = validate(kind, {**getattr(kind, "saved_before", {}), **options})
     if not isinstance(options, base):
         raise InputError(
             f"options must be a {base.__name__} (or a family's options deriving from it). "
