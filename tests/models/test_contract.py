@@ -31,6 +31,9 @@ TRAINED = [n if n in FAST_TIER else pytest.param(n, marks=pytest.mark.slow) for 
 # one model per step the range check wraps (each family's train_step/test_step), with the
 # conditional GAN, whose generator update never reads the real images
 STEP_FAMILIES = ["ae", "cgan", "classifier", "dcgan", "vae", "vaegan"]
+# one model per `serving_endpoints` the families define: the others inherit one of these
+# (sparse/denoising AE the AE's, gan/sngan/wgan_gp the DCGAN's, conditional_sngan the cGAN's)
+SIGNATURE_SETS = ["ae", "cgan", "classifier", "dcgan", "vae", "vaegan"]
 SHAPE = (8, 8, 1)
 
 
@@ -160,7 +163,8 @@ def exported(tmp_path_factory):
         train_one_step(model)
         model.save(root / f"{name}.keras")
         paths[name] = (root / f"{name}.keras", export_model(model, name, base=root / "served"))
-        model.export(root / "keras_export" / name)  # Keras's call, tfgen's signatures
+        if name in SIGNATURE_SETS:
+            model.export(root / "keras_export" / name)  # Keras's call, tfgen's signatures
     return root, paths
 
 
@@ -233,6 +237,7 @@ def test_model_export_writes_the_signatures_of_tfgen_export(exported):
     pairs = {
         name: (str(version), str(root / "keras_export" / name))
         for name, (_, version) in paths.items()
+        if name in SIGNATURE_SETS
     }
     out = run_python(f"""
         import json, sys
@@ -252,7 +257,7 @@ def test_model_export_writes_the_signatures_of_tfgen_export(exported):
         print(json.dumps(report))
     """)
     report = json.loads(out.strip().splitlines()[-1])
-    assert sorted(report) == NAMES
+    assert sorted(report) == SIGNATURE_SETS
     for name, (tfgen_export, keras_export) in report.items():
         assert keras_export == tfgen_export, name
         assert "serving_default" in keras_export and len(keras_export) >= 2, name
