@@ -139,11 +139,11 @@ def _label_spec():
 
 
 def build_cgan(image_shape, options=None, *, num_classes, **settings):
-    """A compiled conditional DCGAN. G sees the label's embedding concatenated to z
-    (`g_conditioning="concat"`), or, with "cbn", z alone and conditional batch norm (de Vries
-    et al. 2017) on a shared class embedding in every batch norm, as the generators of
-    Miyato and Koyama 2018 and BigGAN do (BigGAN also concatenates the embedding to z; the
-    first paper does not, nor does tfgen: one path for the label is easier to read). D is
+    """A compiled conditional DCGAN. G sees z alone and conditional batch norm (de Vries et
+    al. 2017) on a shared class embedding in every batch norm (`g_conditioning="cbn"`, the
+    default, as in the generators of Miyato and Koyama 2018 and BigGAN; BigGAN also
+    concatenates the embedding to z, the first paper does not, nor does tfgen: one path for
+    the label is easier to read), or the label's embedding concatenated to z ("concat"). D is
     conditioned by projection (Miyato and Koyama 2018) or by a concatenated label plane
     (`conditioning="concat"`). `attention` adds self-attention (Zhang et al. 2019) to both.
     `options` a `tfgen.config.CGANOptions` (None: defaults), with `settings` applied on top;
