@@ -124,10 +124,10 @@ def test_attention_models_train_save_and_load_to_the_same_samples(name, settings
     model.save(tmp_path / "model.keras")
     loaded = load_model(tmp_path / "model.keras")
     np.testing.assert_allclose(loaded.sample(16, seed=3), images, atol=1e-6)
-    labels = np.arange(16) % 10 if conditional else None  # (without: a pass per class)
+    labelled = (np.arange(16) % 10,) if conditional else ()  # (without: a pass per class)
     np.testing.assert_allclose(
-        loaded.discriminator_scores(images, labels),
-        model.discriminator_scores(images, labels),
+        loaded.discriminator_scores(images, *labelled),
+        model.discriminator_scores(images, *labelled),
         atol=1e-5,
     )
 
